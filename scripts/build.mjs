@@ -1,0 +1,39 @@
+// Builds dist/: CommonJS (dist/cjs), ES modules (dist/esm), and for Node a thin
+// ES-module wrapper over the CommonJS build (dist/node), so that `import` and
+// `require` in one Node process share a single copy of ctxkit (one Canceled,
+// one deadline scheduler). Browsers, Deno and bundlers get the pure ESM build.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+/** Package entry points: subpath export -> module under src/ (without extension). */
+export const entries = { '.': 'index', './node': 'node/index', './propagation': 'propagation/index', './worker': 'worker/index', './testing': 'testing/index' };
+
+rmSync(dist, { recursive: true, force: true });
+const compile = (outDir, module, moduleResolution) =>
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dist, outDir), '--module', module, '--moduleResolution', moduleResolution], { stdio: 'inherit' });
+compile('cjs', 'commonjs', 'node10');
+compile('esm', 'es2022', 'bundler');
+writeFileSync(join(dist, 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
+writeFileSync(join(dist, 'esm', 'package.json'), '{ "type": "module" }\n');
+
+const require = createRequire(import.meta.url);
+for (const [subpath, module] of Object.entries(entries)) {
+  const cjsFile = join(dist, 'cjs', `${module}.js`);
+  if (!existsSync(cjsFile)) continue;
+  const names = Object.keys(require(cjsFile)).filter((n) => n !== '__esModule' && n !== 'default');
+  const wrapper = join(dist, 'node', `${module}.mjs`);
+  mkdirSync(dirname(wrapper), { recursive: true });
+  const rel = join('..', ...module.split('/').slice(0, -1).map(() => '..'), 'cjs', `${module}.js`).replaceAll('\\', '/');
+  writeFileSync(
+    wrapper,
+    `// ctxkit${subpath === '.' ? '' : subpath.slice(1)} for Node's ESM loader: the CommonJS build, so import and require share one instance.\n` +
+      `import cjs from '${rel.startsWith('.') ? rel : './' + rel}';\n` +
+      `export const { ${names.join(', ')} } = cjs;\n`,
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * Parents not made by this package: any object implementing Context.
+ *
+ * Each foreign context gets one ForeignParent, made on first use and kept in a
+ * WeakMap for as long as the foreign context lives. It subscribes once to the
+ * foreign signal, so however many children a foreign context has, it carries a
+ * single listener, and cancellation reaches them synchronously when it aborts.
+ */
+import { BaseContext } from '../base.js';
+import type { Context } from '../context.js';
+import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
+import { CancelNode, settle } from '../tree.js';
+import { fail, isContextLike, isSignalLike } from '../validate.js';
+
+const adapters = new WeakMap<object, ForeignParent>();
+
+/** The root node standing for a foreign context inside the tree. */
+class ForeignParent extends CancelNode {
+  private readonly _foreign: Context;
+  private readonly _input: AbortSignal;
+  private readonly _onAbort = (): void => this._cancel(...outcomeOf(this._foreign, this._input));
+
+  constructor(foreign: Context, input: AbortSignal) {
+    super(null);
+    this._foreign = foreign;
+    this._input = input;
+    this._attachRoot();
+    if (input.aborted || foreign.err() !== undefined) {
+      settle(this, ...outcomeOf(foreign, input));
+    } else {
+      input.addEventListener('abort', this._onAbort);
+    }
+  }
+
+  override _ownDeadline(): number | undefined {
+    const d = this._foreign.deadline();
+    const ms = d === undefined ? NaN : d.getTime();
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  override _onDone(): void {
+    this._input.removeEventListener('abort', this._onAbort);
+  }
+  override _valueAboveRoot(key: unknown): unknown {
+    return this._foreign.value(key as {});
+  }
+  _label(): string {
+    return String(this._foreign);
+  }
+}
+
+/** The error and cause a foreign context reports once done (see cause()). */
+function outcomeOf(foreign: Context, input: AbortSignal): [Error, unknown] {
+  const ferr = foreign.err();
+  const reason = input.aborted ? input.reason : undefined;
+  const err =
+    ferr === DeadlineExceeded || ferr instanceof DeadlineExceededError ? DeadlineExceeded : errorForReason(reason);
+  return [err, reason ?? ferr ?? err];
+}
+
+/**
+ * The context to build on for a parent argument: the parent itself when it is
+ * ours, else the adapter of a foreign one. Throws a TypeError naming fn and arg
+ * when it is not a Context at all.
+ */
+export function internalContext(fn: string, arg: string, ctx: unknown): BaseContext {
+  if (ctx instanceof BaseContext) return ctx;
+  if (!isContextLike(ctx)) return fail(fn, arg, 'a Context', ctx);
+  let adapter = adapters.get(ctx);
+  if (adapter === undefined) {
+    const input = ctx.signal;
+    if (!isSignalLike(input)) fail(fn, `${arg}.signal`, 'an AbortSignal', input);
+    adapter = new ForeignParent(ctx, input);
+    adapters.set(ctx, adapter);
+  }
+  return adapter;
+}

@@ -1,0 +1,59 @@
+/**
+ * withValue and createKey: request-scoped values carried down the tree.
+ */
+import type { BaseContext } from '../base.js';
+import type { Context, ContextKey } from '../context.js';
+import { describeKey, describeValue } from '../describe.js';
+import { checkKey, fail } from '../validate.js';
+import { internalContext } from './foreign.js';
+import { PassThroughContext } from './passthrough.js';
+
+/** A context holding one key and its value; everything else comes from its parent. */
+class ValueContext extends PassThroughContext {
+  override readonly _key: unknown;
+  override readonly _value: unknown;
+
+  constructor(parent: BaseContext, key: unknown, value: unknown) {
+    super(parent, parent._governor());
+    this._key = key;
+    this._value = value;
+  }
+
+  _label(): string {
+    return `WithValue(${describeKey(this._key)}, ${describeValue(this._value)})`;
+  }
+}
+
+/**
+ * withValue returns a child of parent in which `value(key)` is `value`. Use it
+ * for request-scoped data that crosses API boundaries (request ids, auth,
+ * tracing), not for optional parameters. Keys are compared by identity: make
+ * them with createKey so packages cannot collide.
+ */
+export function withValue<T>(parent: Context, key: ContextKey<T>, value: T): Context;
+export function withValue(parent: Context, key: {}, value: unknown): Context;
+export function withValue(parent: Context, key: unknown, value: unknown): Context {
+  checkKey('withValue', key);
+  return new ValueContext(internalContext('withValue', 'parent', parent), key, value);
+}
+
+/** The key objects createKey makes: frozen, compared by identity. */
+class Key<T> implements ContextKey<T> {
+  readonly description: string;
+  constructor(description: string) {
+    this.description = description;
+    Object.freeze(this);
+  }
+  toString(): string {
+    return `ContextKey(${this.description})`;
+  }
+}
+
+/**
+ * createKey returns a new, unique key for values of type T. `description` names
+ * it in a context's toString(); two keys with the same description are distinct.
+ */
+export function createKey<T>(description: string): ContextKey<T> {
+  if (typeof description !== 'string') fail('createKey', 'description', 'a string', description);
+  return new Key<T>(description);
+}

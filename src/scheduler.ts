@@ -1,0 +1,144 @@
+/**
+ * The deadline scheduler: every pending deadline of every context, in one binary
+ * min-heap, behind one host timer.
+ *
+ * One timer for all contexts keeps a deadline context small (no Timeout object
+ * and closure each) and makes creating one cheap when others are pending. The
+ * host timer is always armed for the earliest deadline (or for 2^31-1 ms ahead,
+ * the longest delay hosts accept, when that is further), unreferenced so it never
+ * keeps the process alive, and cleared as soon as no deadline is pending.
+ * `setTimeout`, `clearTimeout` and `Date.now` are read at each call, so fake
+ * timers installed after this module loaded (jest.useFakeTimers) drive it; a
+ * timer armed through one `setTimeout` is re-armed when another is installed.
+ */
+
+/** What the scheduler needs of a context with a deadline. */
+export interface Scheduled {
+  /** The deadline in epoch ms. */
+  readonly _deadline: number;
+  /** Index in the heap; -1 when not scheduled. */
+  _heapIndex: number;
+  /** Called once when the deadline has passed. */
+  _expire(): void;
+}
+
+/** The longest delay setTimeout honours; longer ones fire at once in Node. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+const heap: Scheduled[] = [];
+
+/** The armed host timer, the clearTimeout that pairs with it, the setTimeout that made it, and when it wakes. */
+let handle: unknown = undefined;
+let clearArmed: ((h: unknown) => void) | undefined = undefined;
+let armedWith: unknown = undefined;
+let armedFor = Infinity;
+/** True while expiring contexts: arming waits until the loop is over. */
+let expiring = false;
+
+/** Adds a context to the heap, arming the host timer if it is now the earliest. */
+export function schedule(n: Scheduled): void {
+  n._heapIndex = heap.length;
+  heap.push(n);
+  siftUp(n._heapIndex);
+  if (!expiring && (n._deadline < armedFor || armedWith !== globalThis.setTimeout)) arm();
+}
+
+/** Removes a context from the heap if it is there; clears the host timer when nothing is left. */
+export function unschedule(n: Scheduled): void {
+  const i = n._heapIndex;
+  if (i < 0) return;
+  n._heapIndex = -1;
+  const last = heap.pop()!;
+  if (last !== n) {
+    heap[i] = last;
+    last._heapIndex = i;
+    siftDown(i);
+    siftUp(last._heapIndex);
+  }
+  if (heap.length === 0 && !expiring) disarm();
+}
+
+/** The number of contexts waiting for their deadline (for tests and diagnostics). */
+export function pendingDeadlines(): number {
+  return heap.length;
+}
+
+function arm(): void {
+  disarm();
+  if (heap.length === 0) return;
+  const now = Date.now();
+  const at = heap[0]._deadline;
+  const delay = Math.min(Math.max(at - now, 0), MAX_DELAY);
+  const set = globalThis.setTimeout;
+  handle = set(onTimer, delay);
+  clearArmed = globalThis.clearTimeout as (h: unknown) => void;
+  armedWith = set;
+  armedFor = Math.min(at, now + delay);
+  unref(handle);
+}
+
+function disarm(): void {
+  if (clearArmed !== undefined) clearArmed(handle);
+  handle = clearArmed = armedWith = undefined;
+  armedFor = Infinity;
+}
+
+function onTimer(): void {
+  handle = clearArmed = armedWith = undefined;
+  armedFor = Infinity;
+  expiring = true;
+  try {
+    // A host timer may wake a little before Date.now() reaches the deadline;
+    // then nothing is due and arm() waits for the remainder.
+    const now = Date.now();
+    while (heap.length !== 0 && heap[0]._deadline <= now) {
+      const n = heap[0];
+      unschedule(n);
+      n._expire();
+    }
+  } finally {
+    expiring = false;
+    arm();
+  }
+}
+
+/** Lets the process exit while the timer is pending (Node, Bun: unref(); Deno: Deno.unrefTimer). */
+function unref(h: unknown): void {
+  if (typeof h === 'object' && h !== null && typeof (h as { unref?: unknown }).unref === 'function') {
+    (h as { unref(): void }).unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno;
+  if (typeof h === 'number' && typeof deno?.unrefTimer === 'function') deno.unrefTimer(h);
+}
+
+function siftUp(i: number): void {
+  const n = heap[i];
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = heap[parent];
+    if (p._deadline <= n._deadline) break;
+    heap[i] = p;
+    p._heapIndex = i;
+    i = parent;
+  }
+  heap[i] = n;
+  n._heapIndex = i;
+}
+
+function siftDown(i: number): void {
+  const n = heap[i];
+  const size = heap.length;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heap[child + 1]._deadline < heap[child]._deadline) child++;
+    const c = heap[child];
+    if (n._deadline <= c._deadline) break;
+    heap[i] = c;
+    c._heapIndex = i;
+    i = child;
+  }
+  heap[i] = n;
+  n._heapIndex = i;
+}
