@@ -30,6 +30,10 @@
  *    node whose `_seen` still holds the current token is live without a walk:
  *    `err()` costs O(1) however deep the chain, and a walk happens at most once
  *    per node per cancellation.
+ *    The exception is a subtree under a foreign parent (kinds/foreign.ts): a
+ *    foreign context may be done before its signal aborts (a context shared
+ *    with a busy worker thread is), so its nodes are attached as POLLED, never
+ *    cached in an epoch, and every `err()` below it polls the foreign context.
  * 6. Cancellation runs in two phases. Phase 1 marks the whole attached subtree
  *    (`_err`, `_cause`) and consumes the children lists; no user code runs, so
  *    when user code runs every descendant's `err()` is already set. Phase 2
@@ -47,6 +51,8 @@ class Epoch {}
 
 /** `_seen` of a node whose state is pushed to it (invariant 2). */
 const ATTACHED = new Epoch();
+/** `_seen` of an attached node under a foreign root, which must still poll it (invariant 5). */
+const POLLED = new Epoch();
 /** `_seen` of an unattached node that must walk up before answering. */
 const STALE = null;
 
@@ -131,6 +137,10 @@ export abstract class CancelNode extends BaseContext {
   }
   /** Releases what the node holds outside the tree (timer, links, subscription) once it is done. */
   _onDone(): void {}
+  /** For a POLLED root: checks the outside source and cancels the node if it is done; returns whether it is. */
+  _pollSource(): boolean {
+    return false;
+  }
 
   err(): Error | undefined {
     const e = this._err;
@@ -231,16 +241,29 @@ export function observe(n: CancelNode): Observers {
  * The caller has checked err(), which verified the whole chain live.
  */
 export function attach(n: CancelNode): void {
-  while (n._seen !== ATTACHED) {
-    const owner = ownerOf(n);
+  // First find the nearest attached node above, to learn whether the chain is
+  // attached or polled; then link every node below it.
+  let top = n;
+  while (top._seen !== ATTACHED && top._seen !== POLLED) {
+    const owner = ownerOf(top);
     if (owner === null) {
-      n._attachRoot();
-      return;
+      top._attachRoot();
+      break;
     }
-    addChild(owner, n);
-    n._seen = ATTACHED;
-    n = owner;
+    top = owner;
   }
+  const mark = top._seen;
+  for (let c = n; c !== top; ) {
+    const owner = ownerOf(c)!;
+    addChild(owner, c);
+    c._seen = mark;
+    c = owner;
+  }
+}
+
+/** Makes a root whose state comes from outside and must be polled (a foreign parent's adapter). */
+export function attachPolledRoot(n: CancelNode): void {
+  n._seen = POLLED;
 }
 
 /** Adds a child or link to a live, attached-or-attaching owner. */
@@ -283,29 +306,33 @@ export function release(n: CancelNode): void {
   }
 }
 
-/** Answers err() for an unattached node by walking up (invariant 5). */
+/** Answers err() for a node that is not known live, by walking up (invariant 5). */
 function pull(n: CancelNode): Error | undefined {
   let top = n;
-  let doneAbove: CancelNode | null = null;
+  let above: CancelNode | null;
+  let cacheable = true;
   for (;;) {
-    const owner = ownerOf(top);
-    if (owner === null) break;
-    if (owner._err !== undefined) {
-      doneAbove = owner;
-      break;
-    }
-    const s = owner._seen;
+    above = ownerOf(top);
+    if (above === null || above._err !== undefined) break;
+    const s = above._seen;
     if (s === ATTACHED || s === epoch) break;
-    top = owner;
+    if (s === POLLED) {
+      cacheable = false;
+      if (above._pollSource()) break;
+    }
+    top = above;
   }
-  // Record the answer on every node passed. They are unattached, so nothing observes
-  // them and becoming done needs no further work.
+  const err = above === null ? undefined : above._err;
+  // Record the answer on the unattached nodes passed: nothing observes them, so
+  // becoming done needs no further work. (Polled nodes were reached by the push.)
   for (let m: CancelNode = n; ; m = ownerOf(m)!) {
-    if (doneAbove !== null) settle(m, doneAbove._err!, doneAbove._cause);
-    else m._seen = epoch;
+    if (m._slot < 0 && m._err === undefined) {
+      if (err !== undefined) settle(m, err, above!._cause);
+      else if (cacheable) m._seen = epoch;
+    }
     if (m === top) break;
   }
-  return doneAbove === null ? undefined : doneAbove._err;
+  return n._err;
 }
 
 /** Cancels a live node and everything attached below it (invariant 6). */

@@ -5,11 +5,14 @@
  * WeakMap for as long as the foreign context lives. It subscribes once to the
  * foreign signal, so however many children a foreign context has, it carries a
  * single listener, and cancellation reaches them synchronously when it aborts.
+ * Because a foreign context may be done before its signal aborts (one shared
+ * with a busy worker is), err() anywhere below it also polls it (tree.ts,
+ * invariant 5): a listener that stops the abort event cannot hide it either.
  */
 import { BaseContext } from '../base.js';
 import type { Context } from '../context.js';
 import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
-import { CancelNode, settle } from '../tree.js';
+import { CancelNode, attachPolledRoot, cancelTree, settle } from '../tree.js';
 import { fail, isContextLike, isSignalLike } from '../validate.js';
 
 const adapters = new WeakMap<object, ForeignParent>();
@@ -18,20 +21,37 @@ const adapters = new WeakMap<object, ForeignParent>();
 class ForeignParent extends CancelNode {
   private readonly _foreign: Context;
   private readonly _input: AbortSignal;
-  private readonly _onAbort = (): void => this._cancel(...outcomeOf(this._foreign, this._input));
+  private readonly _onAbort = (): void => void this._pollSource();
 
   constructor(foreign: Context, input: AbortSignal) {
     super(null);
     this._foreign = foreign;
     this._input = input;
     this._attachRoot();
-    if (input.aborted || foreign.err() !== undefined) {
+    if (this._foreignDone()) {
       settle(this, ...outcomeOf(foreign, input));
     } else {
       input.addEventListener('abort', this._onAbort);
     }
   }
 
+  override _attachRoot(): void {
+    attachPolledRoot(this);
+  }
+  /** The foreign context may be done before its signal aborts: look at it directly. */
+  override err(): Error | undefined {
+    if (this._err === undefined) this._pollSource();
+    return this._err;
+  }
+  override _pollSource(): boolean {
+    if (this._err !== undefined) return true;
+    if (!this._foreignDone()) return false;
+    cancelTree(this, ...outcomeOf(this._foreign, this._input));
+    return true;
+  }
+  private _foreignDone(): boolean {
+    return this._input.aborted || this._foreign.err() !== undefined;
+  }
   override _ownDeadline(): number | undefined {
     const d = this._foreign.deadline();
     const ms = d === undefined ? NaN : d.getTime();
