@@ -4,5 +4,5 @@ const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
 module.exports = function buildOnce() {
-  execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build.mjs'), '--emit-on-error'], { stdio: 'inherit' });
 };
