@@ -3,13 +3,16 @@
 // `require` in one Node process share a single copy of ctxkit (one Canceled,
 // one deadline scheduler). Browsers, Deno and bundlers get the pure ESM build.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const finalDist = join(root, 'dist');
+// Built beside dist/ and swapped in at the end, so a concurrent test run that is
+// reading dist/ never finds it half-written or missing.
+const dist = join(root, `.dist-build-${process.pid}`);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Package entry points: subpath export -> module under src/ (without extension). */
 export const entries = { '.': 'index', './node': 'node/index', './propagation': 'propagation/index', './worker': 'worker/index', './testing': 'testing/index' };
@@ -45,3 +48,8 @@ for (const [subpath, module] of Object.entries(entries)) {
       `export const { ${names.join(', ')} } = cjs;\n`,
   );
 }
+
+const old = join(root, `.dist-old-${process.pid}`);
+if (existsSync(finalDist)) renameSync(finalDist, old);
+renameSync(dist, finalDist);
+rmSync(old, { recursive: true, force: true });

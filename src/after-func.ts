@@ -3,7 +3,7 @@
  */
 import type { Context } from './context.js';
 import { internalContext } from './kinds/foreign.js';
-import { AfterEntry, addAfterEntry, removeAfterEntry } from './tree.js';
+import { AfterEntry, addAfterEntry, removeAfterEntry, runSoon } from './tree.js';
 import { checkFunction } from './validate.js';
 
 /** stop() of a callback that can no longer be stopped. */
@@ -40,7 +40,7 @@ export function afterFunc(ctx: Context, fn: () => void): () => boolean {
     };
   }
   if (node.err() !== undefined) {
-    queueMicrotask(fn);
+    runSoon(fn);
     return alreadyStarted;
   }
   const entry = new AfterEntry(fn, node);

@@ -406,8 +406,26 @@ function finish(n: CancelNode): void {
   obs.first = obs.last = undefined;
   for (; entry !== undefined; entry = entry.next) {
     entry.node = undefined;
-    queueMicrotask(entry.fn);
+    runSoon(entry.fn);
   }
+}
+
+/**
+ * Runs fn in a microtask of its own. A promise job, not queueMicrotask: test
+ * runners' fake timers replace queueMicrotask, and a callback must not wait for
+ * a fake clock to move when a context is cancelled by hand. An error fn throws
+ * is re-thrown from a microtask of its own, so it surfaces as uncaught.
+ */
+export function runSoon(fn: () => void): void {
+  RESOLVED.then(() => {
+    try {
+      fn();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  });
 }
 
 /** Appends an afterFunc entry to a live node's observers (attaching the node). */

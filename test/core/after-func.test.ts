@@ -100,3 +100,18 @@ test('a throwing callback does not stop the others, does not escape cancel, and 
   expect(r.log).toEqual(['listener', 'listener 2', 'after cancel', 'a', 'b']);
   expect(r.uncaught.sort()).toEqual(['boom from afterFunc', 'boom from listener']);
 });
+
+test('under fake timers (which fake queueMicrotask), a manual cancel still runs callbacks', async () => {
+  jest.useFakeTimers();
+  try {
+    const [ctx, cancel] = withCancel(background());
+    let ran = false;
+    afterFunc(ctx, () => (ran = true));
+    cancel();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(ran).toBe(true);
+  } finally {
+    jest.useRealTimers();
+  }
+});
