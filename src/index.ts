@@ -18,3 +18,4 @@ export { withLinked } from './kinds/linked.js';
 export { withSignal } from './kinds/signal.js';
 export { afterFunc } from './after-func.js';
 export { cause } from './cause.js';
+export { race, runWithTimeout, sleep } from './async-helpers.js';

@@ -94,7 +94,7 @@ test('an unobserved 100,000-deep chain answers err() without recursion', () => {
 
 test('a parent with 100,000 children cancels them all', () => {
   const [root, cancel] = withCancel(background());
-  const children = Array.from({ length: 100_000 }, (_, i) => withCancel(root)[0]);
+  const children = Array.from({ length: 100_000 }, () => withCancel(root)[0]);
   const observed = children.filter((_, i) => i % 2 === 0).map((c) => c.signal);
   cancel();
   expect(children.every((c) => c.err() === Canceled)).toBe(true);
@@ -104,7 +104,7 @@ test('a parent with 100,000 children cancels them all', () => {
 test('many async tasks awaiting one parent all resume, with the cause', async () => {
   const [parent, cancel] = withCancelCause(background());
   const results = Promise.all(
-    Array.from({ length: 1000 }, async (_, i) => {
+    Array.from({ length: 1000 }, async () => {
       const [ctx, done] = withCancel(parent);
       try {
         await ctx.done();
