@@ -11,21 +11,34 @@ import { withTimeout } from './kinds/deadline.js';
 import { internalContext } from './kinds/foreign.js';
 import { checkFunction, checkTimeout } from './validate.js';
 
+/** The longest delay setTimeout honours; longer ones fire at once in Node. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /**
  * sleep resolves after `ms` milliseconds, or rejects with `cause(ctx)` as soon
- * as ctx is done, whichever comes first. Its timer is released either way. It
- * runs on ctxkit's deadline scheduler, so delays beyond 2^31-1 ms are honoured
- * and fake timers drive it.
+ * as ctx is done, whichever comes first; its timer is cleared either way. Like
+ * timers/promises' setTimeout, a pending sleep keeps the process alive (unlike
+ * a context's own deadline). Delays beyond 2^31-1 ms are honoured, and
+ * `setTimeout` and `Date.now` are read at call time, so fake timers drive it.
  */
 export function sleep(ctx: Context, ms: number): Promise<void> {
   checkTimeout('sleep', ms);
-  const [timer, release] = withTimeout(internalContext('sleep', 'ctx', ctx), ms);
+  internalContext('sleep', 'ctx', ctx);
+  const wakeAt = Date.now() + ms;
   return new Promise<void>((resolve, reject) => {
-    afterFunc(timer, () => {
-      release();
-      if (ctx.err() === undefined) resolve();
-      else reject(cause(ctx));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = afterFunc(ctx, () => {
+      clearTimeout(timer);
+      reject(cause(ctx));
     });
+    const arm = (delay: number): void => {
+      timer = setTimeout(() => {
+        const left = wakeAt - Date.now();
+        if (left > 0) arm(left);
+        else if (stop()) resolve();
+      }, Math.min(Math.max(delay, 0), MAX_DELAY));
+    };
+    arm(ms);
   });
 }
 
