@@ -112,14 +112,17 @@ export abstract class CancelNode extends BaseContext {
   _slot = -1;
   /** Observers, made on first use; kept after done so done() and signal stay the same objects. */
   _obs: Observers | undefined = undefined;
-  /** ATTACHED, the epoch in which a walk last found every ancestor live, or STALE (invariant 5). */
+  /**
+   * ATTACHED or POLLED while attached; otherwise the epoch in which a walk last
+   * found every ancestor live, or STALE (invariant 5).
+   */
   _seen: Epoch | null = STALE;
 
   _governor(): CancelNode {
     return this;
   }
 
-  /** May this node detach from its owner when nothing observes it? Only plain cancel nodes (invariant 3). */
+  /** May this node detach when nothing observes it? Plain cancel nodes and signal hubs (invariant 3). */
   _releasable(): boolean {
     return false;
   }
@@ -207,7 +210,11 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
   if (s === ATTACHED || s === epoch) n._seen = epoch;
 }
 
-/** Marks a node done that nothing can observe yet (a context made already done). */
+/**
+ * Records a node's outcome and nothing else. Callers either know nothing
+ * observes the node (a context made already done, an unattached node found done
+ * by a walk) or tell its observers themselves (phase 2 of cancelTree).
+ */
 export function settle(n: CancelNode, err: Error, cause: unknown): void {
   n._err = err;
   n._cause = cause;

@@ -208,3 +208,35 @@ test('cancel racing a deadline: whichever comes first wins, the other does nothi
     expect(ctx.err()).toBe(after);
   }
 });
+
+test('layers: random stacks of value, cancel and timeout contexts (after Go testLayers)', () => {
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let round = 0; round < 50; round++) {
+    const layers: Array<{ ctx: Context; cancel?: () => void; key?: number }> = [];
+    let ctx: Context = background();
+    for (let depth = 0; depth < 20; depth++) {
+      const kind = random(3);
+      if (kind === 0) {
+        ctx = withValue(ctx, depth, `v${depth}`);
+        layers.push({ ctx, key: depth });
+      } else {
+        const [c, cancel] = kind === 1 ? withCancel(ctx) : withTimeout(ctx, HOUR);
+        ctx = c;
+        layers.push({ ctx, cancel });
+      }
+      if (random(4) === 0) ctx.signal; // observe some layers, not others
+    }
+    const leaf = ctx;
+    for (const { key } of layers) if (key !== undefined) expect(leaf.value(key)).toBe(`v${key}`);
+    const cancellable = layers.map((l, i) => [l, i] as const).filter(([l]) => l.cancel);
+    if (cancellable.length === 0) continue;
+    const [victim, at] = cancellable[random(cancellable.length)];
+    victim.cancel!();
+    layers.forEach((l, i) => expect(l.ctx.err()).toBe(i >= at ? Canceled : undefined));
+    for (const { cancel } of layers) cancel?.();
+  }
+});
