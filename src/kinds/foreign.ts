@@ -46,7 +46,8 @@ class ForeignParent extends CancelNode {
   override _pollSource(): boolean {
     if (this._err !== undefined) return true;
     if (!this._foreignDone()) return false;
-    cancelTree(this, ...outcomeOf(this._foreign, this._input));
+    // Asking may have run _onAbort already: a foreign err() may abort its own signal.
+    if (this._err === undefined) cancelTree(this, ...outcomeOf(this._foreign, this._input));
     return true;
   }
   private _foreignDone(): boolean {

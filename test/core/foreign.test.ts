@@ -115,3 +115,26 @@ test('cause() of a foreign context whose signal has no reason falls back to its 
   expect(cause(foreign)).toBe(Canceled);
   expect(background().err()).toBeUndefined();
 });
+
+test('a foreign context whose err() aborts its own signal is cancelled once', async () => {
+  class SelfAborting extends ForeignContext {
+    flagged = false;
+    override err(): Error | undefined {
+      if (this.flagged && !this.controller.signal.aborted) this.cancel(Canceled, 'flag');
+      return super.err();
+    }
+  }
+  const foreign = new SelfAborting();
+  const [child] = withCancel(foreign);
+  let resolved = 0;
+  let aborted = 0;
+  child.done().then(() => resolved++);
+  child.signal.addEventListener('abort', () => aborted++);
+  let ran = 0;
+  afterFunc(child, () => ran++);
+  foreign.flagged = true;
+  expect(child.err()).toBe(Canceled);
+  expect(cause(child)).toBe('flag');
+  await flushMicrotasks();
+  expect([resolved, aborted, ran]).toEqual([1, 1, 1]);
+});
