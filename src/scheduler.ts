@@ -86,6 +86,17 @@ function disarm(): void {
 function onTimer(): void {
   handle = clearArmed = armedWith = undefined;
   armedFor = Infinity;
+  expireDueDeadlines();
+}
+
+/**
+ * Expires every context whose deadline has passed, now, then re-arms the host
+ * timer. The host timer calls it, and so does err() on a context under a
+ * deadline that has passed, so that a loop which never yields to the event
+ * loop still sees it. Does nothing when called from within an expiry.
+ */
+export function expireDueDeadlines(): void {
+  if (expiring) return;
   expiring = true;
   try {
     // A host timer may wake a little before Date.now() reaches the deadline;
@@ -98,7 +109,7 @@ function onTimer(): void {
     }
   } finally {
     expiring = false;
-    arm();
+    if (handle === undefined || heap.length === 0 || heap[0]._deadline < armedFor) arm();
   }
 }
 

@@ -43,8 +43,15 @@
  *    and queues its afterFunc callbacks. A listener that throws is reported by
  *    the signal and never escapes cancel().
  * 7. Both phases and every walk are iterative: depth is bounded by memory only.
+ * 8. `_deadline` is fixed when a node is made (deadlines never change): its own,
+ *    or the earliest above it. A node under a deadline reads the clock in err():
+ *    once the deadline has passed, due deadlines expire right there, as if the
+ *    host timer had fired, so a synchronous loop polling err() sees the
+ *    deadline although the event loop never turns (Go's timers fire on another
+ *    goroutine; ours cannot). Nodes without a deadline never read the clock.
  */
 import { BaseContext } from './base.js';
+import { expireDueDeadlines } from './scheduler.js';
 
 /** A token naming one period between two cancellations (invariant 5). */
 class Epoch {}
@@ -112,6 +119,8 @@ export abstract class CancelNode extends BaseContext {
   _slot = -1;
   /** Observers, made on first use; kept after done so done() and signal stay the same objects. */
   _obs: Observers | undefined = undefined;
+  /** The deadline in epoch ms, the node's own or the earliest above it; undefined for none (invariant 8). */
+  _deadline: number | undefined = undefined;
   /**
    * ATTACHED or POLLED while attached; otherwise the epoch in which a walk last
    * found every ancestor live, or STALE (invariant 5).
@@ -125,10 +134,6 @@ export abstract class CancelNode extends BaseContext {
   /** May this node detach when nothing observes it? Plain cancel nodes and signal hubs (invariant 3). */
   _releasable(): boolean {
     return false;
-  }
-  /** The node's own deadline in epoch ms, undefined for none, or null to inherit the owner's. */
-  _ownDeadline(): number | undefined | null {
-    return null;
   }
   /** Attaches a node that has no owner. Roots are born attached; signal hubs subscribe here. */
   _attachRoot(): void {
@@ -148,6 +153,11 @@ export abstract class CancelNode extends BaseContext {
   err(): Error | undefined {
     const e = this._err;
     if (e !== undefined) return e;
+    const d = this._deadline;
+    if (d !== undefined && d <= Date.now()) {
+      expireDueDeadlines();
+      if (this._err !== undefined) return this._err;
+    }
     const s = this._seen;
     if (s === ATTACHED || s === epoch) return undefined;
     return pull(this);
@@ -175,7 +185,7 @@ export abstract class CancelNode extends BaseContext {
   }
 
   deadline(): Date | undefined {
-    const ms = deadlineOf(this);
+    const ms = this._deadline;
     return ms === undefined ? undefined : new Date(ms);
   }
 
@@ -200,6 +210,7 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
     n._attachRoot();
     return;
   }
+  n._deadline = owner._deadline;
   const e = owner._err;
   if (e !== undefined) {
     n._err = e;
@@ -218,17 +229,6 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
 export function settle(n: CancelNode, err: Error, cause: unknown): void {
   n._err = err;
   n._cause = cause;
-}
-
-/** The deadline governing n in epoch ms, found without recursion. */
-export function deadlineOf(n: CancelNode): number | undefined {
-  let c: CancelNode | null = n;
-  for (;;) {
-    const own = c._ownDeadline();
-    if (own !== null) return own;
-    c = ownerOf(c);
-    if (c === null) return undefined;
-  }
 }
 
 /** Whether anything still observes n (invariant 3, timers and links aside). */

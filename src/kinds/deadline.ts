@@ -8,7 +8,7 @@ import { formatDuration } from '../describe.js';
 import { DeadlineExceeded } from '../errors.js';
 import { cancelPair } from '../pair.js';
 import { schedule, unschedule, type Scheduled } from '../scheduler.js';
-import { CancelNode, attach, deadlineOf, settle } from '../tree.js';
+import { CancelNode, attach, settle } from '../tree.js';
 import { MAX_TIME, checkDeadline, checkTimeout } from '../validate.js';
 import { plainChild } from './cancel.js';
 import { internalContext } from './foreign.js';
@@ -18,8 +18,7 @@ import { internalContext } from './foreign.js';
  * an early cancellation of any ancestor also takes it out of the scheduler.
  */
 class TimerContext extends CancelNode implements Scheduled {
-  /** The deadline in epoch ms. */
-  readonly _deadline: number;
+  declare _deadline: number;
   _heapIndex = -1;
 
   /** deadlineCause is parked in `_cause` until the node is done (see CancelNode._cause). */
@@ -31,9 +30,6 @@ class TimerContext extends CancelNode implements Scheduled {
 
   _expire(): void {
     this._cancel(DeadlineExceeded, this._cause);
-  }
-  override _ownDeadline(): number {
-    return this._deadline;
   }
   override _onDone(): void {
     unschedule(this);
@@ -48,14 +44,13 @@ class TimerContext extends CancelNode implements Scheduled {
 function deadlineChild(parentArg: unknown, fn: string, at: number, now: number, cause: unknown): ContextPair<CancelFunc> {
   const parent = internalContext(fn, 'parent', parentArg);
   const owner = parent._governor();
-  const parentDone = owner !== null && owner.err() !== undefined;
-  if (!parentDone && at > now && owner !== null) {
-    // As in Go: under an earlier deadline, a child needs no timer of its own.
-    const inherited = deadlineOf(owner);
-    if (inherited !== undefined && inherited < at) return cancelPair(plainChild(parent));
-  }
+  // err() first: it also expires the owner if its own deadline has passed.
+  const ownerErr = owner === null ? undefined : owner.err();
+  const inherited = owner === null ? undefined : owner._deadline;
+  // As in Go: under an earlier deadline, a child needs no timer of its own.
+  if (inherited !== undefined && inherited < at) return cancelPair(plainChild(parent));
   const node = new TimerContext(parent, at, cause ?? DeadlineExceeded);
-  if (parentDone) settle(node, owner._err!, owner._cause);
+  if (ownerErr !== undefined) settle(node, ownerErr, owner!._cause);
   else if (at <= now) settle(node, DeadlineExceeded, node._cause);
   else {
     attach(node);

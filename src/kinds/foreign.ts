@@ -27,6 +27,7 @@ class ForeignParent extends CancelNode {
     super(null);
     this._foreign = foreign;
     this._input = input;
+    this._deadline = deadlineOf(foreign);
     this._attachRoot();
     if (this._foreignDone()) {
       settle(this, ...outcomeOf(foreign, input));
@@ -53,11 +54,6 @@ class ForeignParent extends CancelNode {
   private _foreignDone(): boolean {
     return this._input.aborted || this._foreign.err() !== undefined;
   }
-  override _ownDeadline(): number | undefined {
-    const d = this._foreign.deadline();
-    const ms = d === undefined ? NaN : d.getTime();
-    return Number.isNaN(ms) ? undefined : ms;
-  }
   override _onDone(): void {
     this._input.removeEventListener('abort', this._onAbort);
   }
@@ -67,6 +63,12 @@ class ForeignParent extends CancelNode {
   _label(): string {
     return String(this._foreign);
   }
+}
+
+/** A foreign context's deadline in epoch ms; undefined for none or an invalid Date. */
+function deadlineOf(foreign: Context): number | undefined {
+  const ms = foreign.deadline()?.getTime();
+  return ms === undefined || Number.isNaN(ms) ? undefined : ms;
 }
 
 /** The error and cause a foreign context reports once done (see cause()). */

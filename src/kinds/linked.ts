@@ -5,7 +5,7 @@
 import type { BaseContext } from '../base.js';
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelPair } from '../pair.js';
-import { CancelNode, Link, addChild, attach, deadlineOf, removeChild, settle } from '../tree.js';
+import { CancelNode, Link, addChild, attach, removeChild, settle } from '../tree.js';
 import { fail, isContextLike } from '../validate.js';
 import { internalContext } from './foreign.js';
 
@@ -17,12 +17,6 @@ import { internalContext } from './foreign.js';
 export class LinkedContext extends CancelNode {
   /** Links from the extra owners; emptied once done. */
   _links: Link[] = [];
-  /** The earliest deadline among parent and extra owners, in epoch ms. */
-  _deadline: number | undefined = undefined;
-
-  override _ownDeadline(): number | undefined {
-    return this._deadline;
-  }
   override _onDone(): void {
     const links = this._links;
     this._links = [];
@@ -42,7 +36,7 @@ export function linkNode(node: LinkedContext, extraOwners: Array<CancelNode | nu
   const owners = [node._parent!._governor(), ...extraOwners];
   let deadline: number | undefined;
   for (const owner of owners) {
-    const d = owner === null ? undefined : deadlineOf(owner);
+    const d = owner === null ? undefined : owner._deadline;
     if (d !== undefined && (deadline === undefined || d < deadline)) deadline = d;
   }
   node._deadline = deadline;

@@ -33,9 +33,6 @@ class SignalHub extends CancelNode {
   override _releasable(): boolean {
     return true;
   }
-  override _ownDeadline(): undefined {
-    return undefined;
-  }
   override _attachRoot(): void {
     super._attachRoot();
     this._listening = true;

@@ -8,6 +8,9 @@ import { checkKey, fail } from '../validate.js';
 import { internalContext } from './foreign.js';
 import { PassThroughContext } from './passthrough.js';
 
+/** Any key but a typed one, whose value must then match its type (the first overload). */
+type UntypedKey<K> = K extends ContextKey<unknown> ? never : unknown;
+
 /** A context holding one key and its value; everything else comes from its parent. */
 class ValueContext extends PassThroughContext {
   override readonly _key: unknown;
@@ -30,8 +33,8 @@ class ValueContext extends PassThroughContext {
  * tracing), not for optional parameters. Keys are compared by identity: make
  * them with createKey so packages cannot collide.
  */
-export function withValue<T>(parent: Context, key: ContextKey<T>, value: T): Context;
-export function withValue(parent: Context, key: {}, value: unknown): Context;
+export function withValue<T>(parent: Context, key: ContextKey<T>, value: NoInfer<T>): Context;
+export function withValue<K extends {}>(parent: Context, key: K & UntypedKey<K>, value: unknown): Context;
 export function withValue(parent: Context, key: unknown, value: unknown): Context {
   checkKey('withValue', key);
   return new ValueContext(internalContext('withValue', 'parent', parent), key, value);

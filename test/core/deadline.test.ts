@@ -13,6 +13,7 @@ import {
   withDeadlineCause,
   withTimeout,
   withTimeoutCause,
+  withValue,
 } from '../../src/index.js';
 import { pendingDeadlines } from '../../src/scheduler.js';
 import { HOUR } from '../helpers/kinds.js';
@@ -179,6 +180,50 @@ test('a timer armed under real timers is re-armed when fake timers are installed
     cancelReal();
     jest.useRealTimers();
   }
+});
+
+test('a synchronous loop polling err() sees a deadline pass, though the event loop never turns', () => {
+  const [ctx, cancel] = withTimeoutCause(background(), 30, 'budget spent');
+  const [child] = withCancel(ctx);
+  const below = withValue(child, 'k', 1);
+  const [unrelated] = withTimeout(background(), HOUR);
+  const signal = child.signal;
+  let listenerSawErr: Error | undefined;
+  signal.addEventListener('abort', () => (listenerSawErr = below.err()));
+  const started = Date.now();
+  let polls = 0;
+  while (below.err() === undefined) {
+    polls++;
+    if (Date.now() - started > 5_000) break;
+  }
+  expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(polls).toBeGreaterThan(0);
+  expect(below.err()).toBe(DeadlineExceeded);
+  expect(cause(below)).toBe('budget spent');
+  // The expiry ran as if the timer had fired: observers were told, synchronously.
+  expect(signal.aborted).toBe(true);
+  expect(listenerSawErr).toBe(DeadlineExceeded);
+  expect(ctx.err()).toBe(DeadlineExceeded);
+  expect(unrelated.err()).toBeUndefined();
+  expect(() => below.throwIfDone()).toThrow('budget spent');
+  cancel();
+});
+
+test('contexts without a deadline never read the clock in err()', () => {
+  const [ctx] = withCancel(withValue(background(), 'k', 1));
+  const realNow = Date.now;
+  let reads = 0;
+  Date.now = () => {
+    reads++;
+    return realNow();
+  };
+  try {
+    for (let i = 0; i < 100; i++) ctx.err();
+  } finally {
+    Date.now = realNow;
+  }
+  expect(reads).toBe(0);
 });
 
 test('a real timeout fires after its delay, not before', async () => {
