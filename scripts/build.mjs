@@ -15,7 +15,14 @@ const finalDist = join(root, 'dist');
 const dist = join(root, `.dist-build-${process.pid}`);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Package entry points: subpath export -> module under src/ (without extension). */
-export const entries = { '.': 'index', './node': 'node/index', './propagation': 'propagation/index', './worker': 'worker/index', './testing': 'testing/index' };
+export const entries = {
+  '.': 'index',
+  './node': 'node/index',
+  './node/fastify': 'node/fastify',
+  './propagation': 'propagation/index',
+  './worker': 'worker/index',
+  './testing': 'testing/index',
+};
 
 rmSync(dist, { recursive: true, force: true });
 // --emit-on-error: still write dist/ when the types do not check (the test run's

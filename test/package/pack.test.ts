@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run-node.js';
 
-const pkg = require('../../package.json') as { exports: Record<string, unknown>; dependencies?: Record<string, string> };
+type Entry = { require: { default: string } };
+const pkg = require('../../package.json') as { exports: Record<string, Entry | string>; dependencies?: Record<string, string> };
+/** The source module of an exported entry point: ./dist/cjs/x/y.js comes from src/x/y.ts. */
+const sourceOf = (entry: Entry): string => join(repoRoot, entry.require.default.replace('./dist/cjs/', 'src/').replace(/\.js$/, '.ts'));
 /** Every exported entry point that has a source module (publint, in CI, rejects exports without files). */
-const subpaths = Object.keys(pkg.exports).filter(
-  (p) => p !== './package.json' && existsSync(join(repoRoot, 'src', p === '.' ? 'index.ts' : `${p.slice(2)}/index.ts`)),
-);
+const subpaths = Object.keys(pkg.exports).filter((p) => typeof pkg.exports[p] === 'object' && existsSync(sourceOf(pkg.exports[p] as Entry)));
 const specifiers = subpaths.map((p) => (p === '.' ? 'ctxkit' : `ctxkit/${p.slice(2)}`));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 

@@ -1,0 +1,74 @@
+/**
+ * The Express 5 adapter: a middleware that gives every request its context,
+ * and an error handler that answers the context's errors. Express is only a
+ * type here: nothing in this module loads it.
+ */
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { MalformedDeadlineError } from '../propagation/index.js';
+import type { AdapterOptions, RequestLogEvent } from './adapter.js';
+import { ClientDisconnected } from './causes.js';
+import { checkOptionalFunction } from './check.js';
+import { fromRequest, type NodeRequest, type RequestContextOptions } from './request.js';
+import { errorStatus, type ErrorStatus } from './status.js';
+
+/** Express's `next`. */
+type Next = (err?: unknown) => void;
+
+/** ExpressAdapter is the pair to mount: `middleware` first, `errorHandler` after the routes. */
+export interface ExpressAdapter {
+  /**
+   * Makes the request's context (`contextOf(req)`), or answers 400 for a
+   * malformed deadline header. Mount it before the routes that use it.
+   */
+  readonly middleware: (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+  /**
+   * Answers the errors `errorStatus` knows (504 for a passed deadline, 503 for
+   * a shutdown, nothing at all when the client went away) and passes the
+   * others on with `next(err)`. Mount it after the routes.
+   */
+  readonly errorHandler: (err: unknown, req: IncomingMessage, res: ServerResponse, next: Next) => void;
+}
+
+/**
+ * expressAdapter returns the Express middleware and error handler, with the
+ * request context options and a log hook that reports every answer they
+ * decide (400, 499, 503, 504).
+ */
+export function expressAdapter(options: AdapterOptions = {}): ExpressAdapter {
+  const log = checkOptionalFunction<(event: RequestLogEvent) => void>('expressAdapter', 'options.log', options.log);
+  const report = (status: ErrorStatus, req: NodeRequest, error: unknown): void => log?.({ status, req, error });
+  const requestOptions: RequestContextOptions = { ...options, onDisconnect: (req) => report(499, req, ClientDisconnected) };
+
+  const answer = (status: ErrorStatus, error: unknown, req: IncomingMessage, res: ServerResponse): void => {
+    report(status, req, error);
+    // A response already under way cannot change its status: cut it short
+    // rather than let a partial body pass for a whole one.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = status;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end(STATUS_CODES[status]);
+  };
+
+  return {
+    middleware(req, res, next) {
+      try {
+        fromRequest(req, res, requestOptions);
+      } catch (error) {
+        if (error instanceof MalformedDeadlineError) answer(400, error, req, res);
+        else next(error);
+        return;
+      }
+      next();
+    },
+    // Express tells error handlers by their four parameters.
+    errorHandler(err, req, res, next) {
+      const status = errorStatus(err, req, res);
+      if (status === undefined) next(err);
+      // The disconnect was reported when it happened.
+      else if (status !== 499) answer(status, err, req, res);
+    },
+  };
+}

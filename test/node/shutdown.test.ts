@@ -1,0 +1,120 @@
+/**
+ * shutdown on a real server with real in-flight requests: they finish within
+ * the grace period, or their contexts are cancelled with ServerShutdown and
+ * their connections closed.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { background, cause, withCancelCause, type CancelCauseFunc, type Context } from '../../src/index.js';
+import { ResponseFinished, ServerShutdown, errorStatus, fromRequest, shutdown } from '../../src/node/index.js';
+import { close, listen, send, waitFor } from './servers.js';
+
+type Behaviour = 'quick' | 'slow' | 'until-cancelled' | 'stubborn';
+
+interface Setup {
+  server: http.Server;
+  port: number;
+  base: Context;
+  stop: CancelCauseFunc;
+  /** Request contexts, by path. */
+  contexts: Map<string, Context>;
+}
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(close));
+});
+
+/** A server whose request contexts derive from a server-lifetime `base`; the path's first segment picks the handler's behaviour. */
+async function setup(): Promise<Setup> {
+  const [base, stop] = withCancelCause(background());
+  const contexts = new Map<string, Context>();
+  const server = http.createServer(async (req, res) => {
+    const [ctx] = fromRequest(req, res, { parent: base });
+    contexts.set(req.url!, ctx);
+    const behaviour = req.url!.split('/')[1] as Behaviour;
+    if (behaviour === 'slow') await sleep(300);
+    if (behaviour === 'until-cancelled') {
+      await ctx.done();
+      res.statusCode = errorStatus(cause(ctx), req, res) ?? 500;
+    }
+    if (behaviour !== 'stubborn') res.end(behaviour);
+  });
+  // Long enough that a shutdown waiting for keep-alive connections to time out would fail the tests.
+  server.keepAliveTimeout = 60_000;
+  servers.push(server);
+  return { server, port: await listen(server), base, stop, contexts };
+}
+
+test('in-flight requests finish within the grace period: "drained", new connections refused, the lifetime context cancelled last', async () => {
+  const s = await setup();
+  const agent = new http.Agent({ keepAlive: true });
+  await send(s.port, '/quick/idle', { agent });
+  // Keep-alive connections, busy when the shutdown starts: idle only after their response.
+  const inFlight = [send(s.port, '/slow/1', { agent }), send(s.port, '/slow/2', { agent })];
+  await waitFor(() => s.contexts.has('/slow/1') && s.contexts.has('/slow/2'));
+  const started = Date.now();
+  const outcome = shutdown(s.server, { graceMs: 20_000, cancel: s.stop });
+  await expect(send(s.port, '/quick/late')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  expect(s.base.err()).toBeUndefined();
+  const replies = await Promise.all(inFlight);
+  expect(replies.map((r) => [r.status, r.body])).toEqual([[200, 'slow'], [200, 'slow']]);
+  expect(await outcome).toBe('drained');
+  // Far below the grace period and the keep-alive timeout: keep-alive connections did not hold the server open.
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(cause(s.contexts.get('/slow/1')!)).toBe(ResponseFinished);
+  expect(cause(s.base)).toBe(ServerShutdown);
+  agent.destroy();
+});
+
+test('requests still running when the grace period ends are cancelled with ServerShutdown and can still answer (503)', async () => {
+  const s = await setup();
+  const reply = send(s.port, '/until-cancelled/1');
+  await waitFor(() => s.contexts.has('/until-cancelled/1'));
+  const outcome = shutdown(s.server, { graceMs: 100, cancelGraceMs: 10_000, cancel: s.stop });
+  expect((await reply).status).toBe(503);
+  expect(await outcome).toBe('cancelled');
+  expect(cause(s.contexts.get('/until-cancelled/1')!)).toBe(ServerShutdown);
+});
+
+test('a handler that ignores its cancelled context has its connection closed after cancelGraceMs', async () => {
+  const s = await setup();
+  const reply = send(s.port, '/stubborn/1');
+  await waitFor(() => s.contexts.has('/stubborn/1'));
+  const outcome = shutdown(s.server, { graceMs: 50, cancelGraceMs: 50, cancel: s.stop });
+  await expect(reply).rejects.toThrow();
+  expect(await outcome).toBe('cancelled');
+  expect(cause(s.contexts.get('/stubborn/1')!)).toBe(ServerShutdown);
+});
+
+test('a request arriving during the shutdown on a busy keep-alive connection is served, and the connection closed after it', async () => {
+  const s = await setup();
+  const socket = net.connect(s.port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString()));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  socket.write('GET /slow/first HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => s.contexts.has('/slow/first'));
+  const outcome = shutdown(s.server, { graceMs: 20_000, cancel: s.stop });
+  socket.write('GET /quick/second HTTP/1.1\r\nHost: x\r\n\r\n');
+  await ended;
+  const responses = received.split('HTTP/1.1 ').slice(1);
+  expect(responses).toHaveLength(2);
+  expect(responses[0]).toMatch(/^200[\s\S]*keep-alive[\s\S]*slow$/i);
+  expect(responses[1]).toMatch(/^200[\s\S]*connection: close[\s\S]*quick$/i);
+  expect(await outcome).toBe('drained');
+});
+
+test('a server that is not listening: rejects, cancelling nothing', async () => {
+  const [base, stop] = withCancelCause(background());
+  await expect(shutdown(http.createServer(), { cancel: stop })).rejects.toMatchObject({ code: 'ERR_SERVER_NOT_RUNNING' });
+  expect(base.err()).toBeUndefined();
+});
+
+test('bad options get a TypeError', () => {
+  const server = http.createServer();
+  expect(() => shutdown(server, { graceMs: -1 })).toThrow(TypeError);
+  expect(() => shutdown(server, { cancelGraceMs: Infinity })).toThrow(TypeError);
+  expect(() => shutdown(server, { cancel: 'stop' as unknown as CancelCauseFunc })).toThrow(TypeError);
+});

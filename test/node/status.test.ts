@@ -1,0 +1,91 @@
+/**
+ * errorStatus: the status for each kind of error a request context produces,
+ * on a real request, and 499 for anything once the client is gone.
+ */
+import http from 'node:http';
+import { Canceled, DeadlineExceeded, background, cause, withTimeoutCause } from '../../src/index.js';
+import { ClientDisconnected, ServerShutdown, errorStatus, fromRequest } from '../../src/node/index.js';
+import { MalformedDeadlineError } from '../../src/propagation/index.js';
+import { close, deferred, listen, send } from './servers.js';
+
+let server: http.Server | undefined;
+afterEach(async () => {
+  if (server) await close(server);
+  server = undefined;
+});
+
+/** Runs `inspect` inside a real handler, then answers. */
+async function during<T>(inspect: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<T> | T): Promise<T> {
+  const result = deferred<T>();
+  server = http.createServer(async (req, res) => {
+    result.resolve(await inspect(req, res));
+    res.end();
+  });
+  await send(await listen(server), '/');
+  return result.promise;
+}
+
+test('each kind of error maps to its status; others to undefined', async () => {
+  const statuses = await during((req, res) => {
+    fromRequest(req, res);
+    const table: Array<[string, unknown]> = [
+      ['DeadlineExceeded', DeadlineExceeded],
+      ['an AbortError caused by DeadlineExceeded', Object.assign(new Error('aborted'), { name: 'AbortError', cause: DeadlineExceeded })],
+      ['a wrapper two causes deep', new Error('outer', { cause: new Error('inner', { cause: DeadlineExceeded }) })],
+      ['ServerShutdown', ServerShutdown],
+      ['MalformedDeadlineError', new MalformedDeadlineError('ctxkit-timeout-ms', 'x')],
+      ['ClientDisconnected', ClientDisconnected],
+      ['Canceled', Canceled],
+      ['a plain Error', new Error('boom')],
+      ['a string', 'boom'],
+      ['a cause cycle', (() => {
+        const e = new Error('loop') as Error & { cause?: unknown };
+        e.cause = e;
+        return e;
+      })()],
+    ];
+    return Object.fromEntries(table.map(([name, error]) => [name, errorStatus(error, req, res)]));
+  });
+  expect(statuses).toEqual({
+    DeadlineExceeded: 504,
+    'an AbortError caused by DeadlineExceeded': 504,
+    'a wrapper two causes deep': 504,
+    ServerShutdown: 503,
+    MalformedDeadlineError: 400,
+    ClientDisconnected: 499,
+    Canceled: undefined,
+    'a plain Error': undefined,
+    'a string': undefined,
+    'a cause cycle': undefined,
+  });
+});
+
+test("a custom deadline cause above the request (withTimeoutCause) is 504 once the request's deadline passed", async () => {
+  const budget = new Error('upstream budget spent');
+  const [parent] = withTimeoutCause(background(), 30, budget);
+  const status = await during(async (req, res) => {
+    const [ctx] = fromRequest(req, res, { parent });
+    const before = errorStatus(budget, req, res);
+    await ctx.done();
+    return [before, cause(ctx) === budget, errorStatus(budget, req, res)];
+  });
+  expect(status).toEqual([undefined, true, 504]);
+});
+
+test('once the client is gone every error is 499, whatever it is', async () => {
+  const statuses = deferred<Array<number | undefined>>();
+  const started = deferred();
+  server = http.createServer(async (req, res) => {
+    fromRequest(req, res);
+    started.resolve();
+    await new Promise((r) => res.once('close', r));
+    statuses.resolve([errorStatus(new Error('boom'), req, res), errorStatus(DeadlineExceeded, req, res)]);
+  });
+  const port = await listen(server);
+  const abort = new AbortController();
+  const client = fetch(`http://127.0.0.1:${port}/`, { signal: abort.signal }).catch(() => undefined);
+  await started.promise;
+  abort.abort();
+  await client;
+  expect(await statuses.promise).toEqual([499, 499]);
+});
