@@ -70,15 +70,21 @@ export function race<T>(ctx: Context, promise: PromiseLike<T> | T): Promise<T> {
  * and always cancels that child when fn settles: Go's
  * `ctx, cancel := context.WithTimeout(parent, d); defer cancel()` in one call.
  * It rejects with the child's cause (DeadlineExceeded) if fn has not settled by
- * the deadline, even when fn ignores its context.
+ * the deadline, even when fn ignores its context; until then it keeps the
+ * process alive, as a pending timer does, so that promise always settles.
  */
 export async function runWithTimeout<T>(parent: Context, ms: number, fn: (ctx: Context) => PromiseLike<T> | T): Promise<T> {
   checkFunction('runWithTimeout', 'fn', fn);
   checkTimeout('runWithTimeout', ms);
   const [ctx, cancel] = withTimeout(internalContext('runWithTimeout', 'parent', parent), ms);
+  // The child's deadline alone would not keep the process alive (see the scheduler).
+  const keepAlive = setTimeout(keepWaiting, Math.min(Math.max(ms, 0), MAX_DELAY));
   try {
     return await race(ctx, fn(ctx));
   } finally {
+    clearTimeout(keepAlive);
     cancel();
   }
 }
+
+function keepWaiting(): void {}

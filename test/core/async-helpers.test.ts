@@ -139,6 +139,25 @@ describe('runWithTimeout', () => {
     await expect(p).rejects.toBe('parent gone');
   });
 
+  test('keeps the process alive until its deadline, so its promise always settles', () => {
+    const r = runNode(`
+      ctxkit.runWithTimeout(ctxkit.background(), 150, () => new Promise(() => {}))
+        .catch((e) => console.log(e === ctxkit.DeadlineExceeded ? 'deadline' : 'other'));
+    `);
+    expect(r.stdout.trim()).toBe('deadline');
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(150);
+  });
+
+  test('leaves no timer behind once fn settles', async () => {
+    jest.useFakeTimers();
+    try {
+      await runWithTimeout(background(), 60_000, async () => 'quick');
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('a synchronous throw in fn rejects and still cancels the child', async () => {
     let child: Context | undefined;
     const boom = new Error('boom');
