@@ -196,7 +196,7 @@ test('a synchronous loop polling err() sees a deadline pass, though the event lo
     polls++;
     if (Date.now() - started > 5_000) break;
   }
-  expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+  expect(Date.now()).toBeGreaterThanOrEqual(ctx.deadline()!.getTime());
   expect(Date.now() - started).toBeLessThan(5_000);
   expect(polls).toBeGreaterThan(0);
   expect(below.err()).toBe(DeadlineExceeded);
