@@ -1,6 +1,7 @@
 // A request tree in one process: a request id carried as a value, a budget
 // that shrinks for each call, a call cancelled with a cause, and what each
-// context reports afterwards. Run it with `npm run demo`.
+// context reports afterwards. Then the same across processes: the chain
+// client → A → B → C on loopback (examples/chain/). Run it with `npm run demo`.
 import {
   afterFunc,
   background,
@@ -11,6 +12,7 @@ import {
   withTimeout,
   withValue,
 } from 'ctxkit';
+import { runChainDemo } from './chain/demo-chain.mjs';
 
 const requestId = createKey('requestId');
 const started = Date.now();
@@ -64,4 +66,7 @@ async function serve(ctx) {
   await call(ctx, 'report (needs 500)', 500);
 }
 
+console.log('== Part one: a request tree in one process ==');
 await handleRequest(background(), 'r-1');
+
+await runChainDemo();
