@@ -46,12 +46,13 @@ export abstract class BaseContext implements Context {
   value<T>(key: ContextKey<T>): T | undefined;
   value(key: {}): unknown;
   value(key: unknown): unknown {
-    // Iterative: chains of any depth are safe. Only roots have no parent.
+    // Iterative: chains of any depth are safe. Only roots have no parent, and
+    // roots hold no value, so the parent is looked at first.
     let c: BaseContext = this;
     for (;;) {
-      if (c._key === key) return c._value;
       const p = c._parent;
       if (p === null) return c._valueAboveRoot(key);
+      if (c._key === key) return c._value;
       c = p;
     }
   }
@@ -81,6 +82,6 @@ export abstract class BaseContext implements Context {
   }
 }
 
-/** Marks "no key here" for every kind but ValueContext; never equal to a user's key. */
-const NO_KEY: unique symbol = Symbol('ctxkit.noKey');
+/** Marks "no key here" on every kind but ValueContext, and on the roots; never equal to a user's key. */
+export const NO_KEY: unique symbol = Symbol('ctxkit.noKey');
 Object.defineProperty(BaseContext.prototype, '_key', { value: NO_KEY, writable: true });

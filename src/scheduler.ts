@@ -6,7 +6,10 @@
  * and closure each) and makes creating one cheap when others are pending. The
  * host timer is always armed for the earliest deadline (or for 2^31-1 ms ahead,
  * the longest delay hosts accept, when that is further), unreferenced so it never
- * keeps the process alive, and cleared as soon as no deadline is pending.
+ * keeps the process alive, and cleared at the end of the turn in which the last
+ * pending deadline went away (a context's own entry leaves the heap at once;
+ * the shared timer waits for the turn to end, so that code creating and
+ * cancelling timeouts one after another does not arm and clear it each time).
  * `setTimeout`, `clearTimeout` and `Date.now` are read at each call, so fake
  * timers installed after this module loaded (jest.useFakeTimers) drive it; a
  * timer armed through one `setTimeout` is re-armed when another is installed.
@@ -34,6 +37,10 @@ let armedWith: unknown = undefined;
 let armedFor = Infinity;
 /** True while expiring contexts: arming waits until the loop is over. */
 let expiring = false;
+/** True while a check is queued to clear the host timer at the end of this turn. */
+let idleCheckQueued = false;
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Adds a context to the heap, arming the host timer if it is now the earliest. */
 export function schedule(n: Scheduled): void {
@@ -55,7 +62,17 @@ export function unschedule(n: Scheduled): void {
     siftDown(i);
     siftUp(last._heapIndex);
   }
-  if (heap.length === 0 && !expiring) disarm();
+  if (heap.length === 0 && !expiring) disarmWhenIdle();
+}
+
+/** Clears the host timer at the end of this turn if no deadline is pending by then (a promise job, which fake timers cannot hold back). */
+function disarmWhenIdle(): void {
+  if (idleCheckQueued || handle === undefined) return;
+  idleCheckQueued = true;
+  RESOLVED.then(() => {
+    idleCheckQueued = false;
+    if (heap.length === 0) disarm();
+  });
 }
 
 /** The number of contexts waiting for their deadline (for tests and diagnostics). */

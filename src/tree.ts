@@ -29,7 +29,10 @@
  *    passed. `epoch` is a fresh token after every cancellation anywhere, so a
  *    node whose `_seen` still holds the current token is live without a walk:
  *    `err()` costs O(1) however deep the chain, and a walk happens at most once
- *    per node per cancellation.
+ *    per node per cancellation. `_seen` is ATTACHED or the current epoch only
+ *    for a live node without a deadline: one comparison answers err() for it.
+ *    A node under a deadline uses TIMED and the timed epoch instead, so that
+ *    its err() always goes past invariant 8's clock check first.
  *    The exception is a subtree under a foreign parent (kinds/foreign.ts): a
  *    foreign context may be done before its signal aborts (a context shared
  *    with a busy worker thread is), so its nodes are attached as POLLED, never
@@ -56,15 +59,33 @@ import { expireDueDeadlines } from './scheduler.js';
 /** A token naming one period between two cancellations (invariant 5). */
 class Epoch {}
 
-/** `_seen` of a node whose state is pushed to it (invariant 2). */
+/** `_seen` of an attached node without a deadline: its state is pushed to it (invariant 2). */
 const ATTACHED = new Epoch();
+/** `_seen` of an attached node under a deadline, which must still look at the clock (invariant 8). */
+const TIMED = new Epoch();
 /** `_seen` of an attached node under a foreign root, which must still poll it (invariant 5). */
 const POLLED = new Epoch();
-/** `_seen` of an unattached node that must walk up before answering. */
+/** `_seen` of a done node, or of an unattached one that must walk up before answering. */
 const STALE = null;
 
 /** The current epoch: replaced on every cancellation. */
 let epoch = new Epoch();
+/** The current epoch for nodes under a deadline (invariant 5); made on first use in each epoch. */
+let timedEpoch: Epoch | null = null;
+
+/** Starts a new epoch: every cached walk becomes stale. */
+function newEpoch(): void {
+  epoch = new Epoch();
+  timedEpoch = null;
+}
+
+/** The marks a walk leaves on a live node it verified, and a chain leaves on an attached node. */
+function verifiedMark(n: CancelNode): Epoch {
+  return n._deadline === undefined ? epoch : (timedEpoch ??= new Epoch());
+}
+function attachedMark(n: CancelNode): Epoch {
+  return n._deadline === undefined ? ATTACHED : TIMED;
+}
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -122,8 +143,9 @@ export abstract class CancelNode extends BaseContext {
   /** The deadline in epoch ms, the node's own or the earliest above it; undefined for none (invariant 8). */
   _deadline: number | undefined = undefined;
   /**
-   * ATTACHED or POLLED while attached; otherwise the epoch in which a walk last
-   * found every ancestor live, or STALE (invariant 5).
+   * ATTACHED, TIMED or POLLED while attached; otherwise the (timed) epoch in
+   * which a walk last found every ancestor live; STALE when done or unknown
+   * (invariant 5).
    */
   _seen: Epoch | null = STALE;
 
@@ -137,7 +159,7 @@ export abstract class CancelNode extends BaseContext {
   }
   /** Attaches a node that has no owner. Roots are born attached; signal hubs subscribe here. */
   _attachRoot(): void {
-    this._seen = ATTACHED;
+    this._seen = attachedMark(this);
   }
   /** Detaches a root that nothing observes any more; returns whether it did (only signal hubs can). */
   _detachRoot(): boolean {
@@ -151,16 +173,9 @@ export abstract class CancelNode extends BaseContext {
   }
 
   err(): Error | undefined {
-    const e = this._err;
-    if (e !== undefined) return e;
-    const d = this._deadline;
-    if (d !== undefined && d <= Date.now()) {
-      expireDueDeadlines();
-      if (this._err !== undefined) return this._err;
-    }
     const s = this._seen;
-    if (s === ATTACHED || s === epoch) return undefined;
-    return pull(this);
+    if (s === epoch || s === ATTACHED) return undefined;
+    return slowErr(this);
   }
 
   done(): Promise<void> {
@@ -217,8 +232,30 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
     n._cause = owner._cause;
     return;
   }
-  const s = owner._seen;
-  if (s === ATTACHED || s === epoch) n._seen = epoch;
+  if (isKnownLive(owner._seen)) n._seen = verifiedMark(n);
+}
+
+/**
+ * Whether a `_seen` mark proves its node live now, once invariant 8's clock
+ * check is behind (a node under a deadline is never proved live by its own
+ * mark alone: its err() looks at the clock first; a child inherits the deadline).
+ */
+function isKnownLive(s: Epoch | null): boolean {
+  return s === ATTACHED || s === TIMED || s === epoch || (s !== null && s === timedEpoch);
+}
+
+/** err() for a node not proved live by its mark: done, under a deadline, polled or unknown. */
+function slowErr(n: CancelNode): Error | undefined {
+  const e = n._err;
+  if (e !== undefined) return e;
+  const d = n._deadline;
+  if (d !== undefined && d <= Date.now()) {
+    expireDueDeadlines();
+    if (n._err !== undefined) return n._err;
+  }
+  const s = n._seen;
+  if (s === TIMED || (s !== null && s === timedEpoch)) return undefined;
+  return pull(n);
 }
 
 /**
@@ -229,6 +266,7 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
 export function settle(n: CancelNode, err: Error, cause: unknown): void {
   n._err = err;
   n._cause = cause;
+  n._seen = STALE;
 }
 
 /** Whether anything still observes n (invariant 3, timers and links aside). */
@@ -251,7 +289,7 @@ export function attach(n: CancelNode): void {
   // First find the nearest attached node above, to learn whether the chain is
   // attached or polled; then link every node below it.
   let top = n;
-  while (top._seen !== ATTACHED && top._seen !== POLLED) {
+  while (!isAttached(top)) {
     const owner = ownerOf(top);
     if (owner === null) {
       top._attachRoot();
@@ -259,13 +297,18 @@ export function attach(n: CancelNode): void {
     }
     top = owner;
   }
-  const mark = top._seen;
+  const polled = top._seen === POLLED;
   for (let c = n; c !== top; ) {
     const owner = ownerOf(c)!;
     addChild(owner, c);
-    c._seen = mark;
+    c._seen = polled ? POLLED : attachedMark(c);
     c = owner;
   }
+}
+
+function isAttached(n: CancelNode): boolean {
+  const s = n._seen;
+  return s === ATTACHED || s === TIMED || s === POLLED;
 }
 
 /** Makes a root whose state comes from outside and must be polled (a foreign parent's adapter). */
@@ -322,7 +365,7 @@ function pull(n: CancelNode): Error | undefined {
     above = ownerOf(top);
     if (above === null || above._err !== undefined) break;
     const s = above._seen;
-    if (s === ATTACHED || s === epoch) break;
+    if (isKnownLive(s)) break;
     if (s === POLLED) {
       cacheable = false;
       if (above._pollSource()) break;
@@ -335,7 +378,7 @@ function pull(n: CancelNode): Error | undefined {
   for (let m: CancelNode = n; ; m = ownerOf(m)!) {
     if (m._slot < 0 && m._err === undefined) {
       if (err !== undefined) settle(m, err, above!._cause);
-      else if (cacheable) m._seen = epoch;
+      else if (cacheable) m._seen = verifiedMark(m);
     }
     if (m === top) break;
   }
@@ -344,7 +387,7 @@ function pull(n: CancelNode): Error | undefined {
 
 /** Cancels a live node and everything attached below it (invariant 6). */
 export function cancelTree(root: CancelNode, err: Error, cause: unknown): void {
-  epoch = new Epoch();
+  newEpoch();
   settle(root, err, cause);
   if (root._children === undefined) {
     finish(root);

@@ -11,7 +11,7 @@ export abstract class PassThroughContext extends BaseContext {
   /** The nearest cancellable node above, or null when nothing above can be cancelled. */
   readonly _node: CancelNode | null;
 
-  constructor(parent: BaseContext, node: CancelNode | null) {
+  constructor(parent: BaseContext | null, node: CancelNode | null) {
     super(parent);
     this._node = node;
   }

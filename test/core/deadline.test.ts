@@ -82,7 +82,7 @@ describe('with fake timers', () => {
     expect(ctx.err()).toBe(DeadlineExceeded);
   });
 
-  test('timers are released when contexts are cancelled early, by their cancel or a parent', () => {
+  test('timers are released when contexts are cancelled early, by their cancel or a parent', async () => {
     const [parent, cancelParent] = withCancel(background());
     const [a, cancelA] = withTimeout(background(), HOUR);
     const [b] = withTimeout(parent, HOUR);
@@ -97,7 +97,22 @@ describe('with fake timers', () => {
     expect(pendingDeadlines()).toBe(2);
     cancelParent();
     expect(pendingDeadlines()).toBe(0);
+    // The shared host timer is cleared at the end of the turn.
+    await Promise.resolve();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('creating and cancelling timeouts in one turn arms the host timer once', async () => {
+    const setTimeoutSpy = jest.spyOn(globalThis, 'setTimeout');
+    try {
+      for (let i = 0; i < 100; i++) withTimeout(background(), HOUR)[1]();
+      expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+      expect(pendingDeadlines()).toBe(0);
+      await Promise.resolve();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
   });
 
   test("a child under an earlier parent deadline keeps the parent's and gets no timer", () => {
