@@ -117,9 +117,12 @@ export function expireDueDeadlines(): void {
   expiring = true;
   try {
     // A host timer may wake a little before Date.now() reaches the deadline;
-    // then nothing is due and arm() waits for the remainder.
-    const now = Date.now();
-    while (heap.length !== 0 && heap[0]._deadline <= now) {
+    // then nothing is due and arm() waits for the remainder. Before stopping,
+    // look at the clock again: deadlines that passed while this batch ran are
+    // due now, not after another round trip through the host timer.
+    let now = Date.now();
+    while (heap.length !== 0) {
+      if (heap[0]._deadline > now && heap[0]._deadline > (now = Date.now())) break;
       const n = heap[0];
       unschedule(n);
       n._expire();
