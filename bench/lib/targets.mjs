@@ -187,7 +187,7 @@ function crossRow(section, title, base, other, target) {
       natives: nativeName ? `${nativeName}: ${round(nb / na)}×` : '—',
       ratio: '—',
       target: target.text,
-      verdict: target.judge({ value, reference: reference === undefined ? NaN : growth(reference.name) }),
+      verdict: target.judge({ value }),
       heading: '—',
     },
   ];
