@@ -55,7 +55,7 @@ function machineLines(meta) {
     `- Node: ${meta.node} (V8 ${meta.v8})`,
     `- Command: \`${meta.command}\`${meta.quick ? ' (quick: fewer rounds, shorter measurements; for development only)' : ''}`,
     `- Duration: ${Math.round(meta.seconds)} s`,
-    `- Load average (1 min) during the run: ${load.start.toFixed(2)} at start, ${load.max.toFixed(2)} at most, ${load.end.toFixed(2)} at end; the benchmark itself adds about 1`,
+    `- Load average (1 min) during the run: ${load.start.toFixed(2)} at start, ${load.max.toFixed(2)} at most, ${load.end.toFixed(2)} at end; the benchmark itself keeps one to two cores busy`,
   ];
   if (meta.loaded) lines.push(`- **The machine was busy with other work during this run: figures may be disturbed. Repeat on a quiet machine.**`);
   return lines;
