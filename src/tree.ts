@@ -103,7 +103,7 @@ export class AfterEntry {
 }
 
 /** What observes a node: created on the first done(), signal or afterFunc. */
-export class Observers {
+class Observers {
   promise: Promise<void> | undefined = undefined;
   resolve: (() => void) | undefined = undefined;
   controller: AbortController | undefined = undefined;
@@ -211,7 +211,7 @@ export abstract class CancelNode extends BaseContext {
 }
 
 /** The nearest cancellable node above n, or null if n is a root. */
-export function ownerOf(n: CancelNode): CancelNode | null {
+function ownerOf(n: CancelNode): CancelNode | null {
   const p = n._parent;
   return p === null ? null : p._governor();
 }

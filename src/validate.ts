@@ -38,11 +38,13 @@ export function isSignalLike(x: unknown): x is AbortSignal {
   );
 }
 
+/** Returns x if it is an AbortSignal (see isSignalLike), else throws. */
 export function checkSignal(fn: string, arg: string, x: unknown): AbortSignal {
   if (!isSignalLike(x)) fail(fn, arg, 'an AbortSignal', x);
   return x;
 }
 
+/** Returns x if it is a function, else throws. */
 export function checkFunction<F extends Function>(fn: string, arg: string, x: unknown): F {
   if (typeof x !== 'function') fail(fn, arg, 'a function', x);
   return x as F;

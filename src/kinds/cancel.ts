@@ -11,7 +11,7 @@ import { internalContext } from './foreign.js';
  * The plain cancellable node. It holds no deadline of its own and is attached to
  * its parent only while something observes it (tree.ts, invariant 3).
  */
-export class CancelContext extends CancelNode {
+class CancelContext extends CancelNode {
   override _releasable(): boolean {
     return true;
   }
