@@ -227,12 +227,8 @@ export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
   }
   n._deadline = owner._deadline;
   const e = owner._err;
-  if (e !== undefined) {
-    n._err = e;
-    n._cause = owner._cause;
-    return;
-  }
-  if (isKnownLive(owner._seen)) n._seen = verifiedMark(n);
+  if (e !== undefined) settle(n, e, owner._cause);
+  else if (isKnownLive(owner._seen)) n._seen = verifiedMark(n);
 }
 
 /**
