@@ -1,11 +1,11 @@
 // The three ways a hop is served, each making the request context with ctxkit
-// and mapping its errors with errorStatus (504 for a passed deadline, 400 for a
+// and answering its errors with answerContextError (504 for a passed deadline, 400 for a
 // malformed deadline header, nothing at all for a client gone):
 // - node:http with fromRequest (also the listener of the HTTP/2 server);
 // - Express 5 with expressAdapter;
 // - closeHttp2: the graceful stop `shutdown` does not offer for HTTP/2.
 import { STATUS_CODES } from 'node:http';
-import { ServerShutdown, contextOf, errorStatus, expressAdapter, fromRequest } from 'ctxkit/node';
+import { ServerShutdown, answerContextError, contextOf, expressAdapter, fromRequest } from 'ctxkit/node';
 import { nameOf } from './report.mjs';
 import { STATS_PATH, answerStats } from './debug.mjs';
 
@@ -34,18 +34,11 @@ export function requestListener({ hop, parent, requestOptions, report, stats }) 
   };
 }
 
-/** Answers an error as errorStatus says: 400, 503, 504, nothing for a client gone (499), else 500. */
+/** Answers an error: the context's errors as ctxkit/node says (400, 503, 504, nothing for a client gone), anything else 500. */
 function answerError(error, req, res) {
-  const status = errorStatus(error, req, res) ?? 500;
-  if (status === 499) return;
-  // A response under way cannot change its status: cut it short.
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.statusCode = status;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
-  res.end(STATUS_CODES[status]);
+  if (answerContextError(error, req, res) !== undefined) return;
+  if (res.headersSent) res.destroy();
+  else res.writeHead(500).end(STATUS_CODES[500]);
 }
 
 /**

@@ -3,13 +3,13 @@
  * and an error handler that answers the context's errors. Express is only a
  * type here: nothing in this module loads it.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MalformedDeadlineError } from '../propagation/index.js';
 import type { AdapterOptions, RequestLogEvent } from './adapter.js';
 import { ClientDisconnected } from './causes.js';
 import { checkOptionalFunction } from './check.js';
 import { fromRequest, type NodeRequest, type RequestContextOptions } from './request.js';
-import { errorStatus, type ErrorStatus } from './status.js';
+import { answerContextError, type ErrorStatus } from './status.js';
 
 /** Express's `next`. */
 type Next = (err?: unknown) => void;
@@ -39,25 +39,13 @@ export function expressAdapter(options: AdapterOptions = {}): ExpressAdapter {
   const report = (status: ErrorStatus, req: NodeRequest, error: unknown): void => log?.({ status, req, error });
   const requestOptions: RequestContextOptions = { ...options, onDisconnect: (req) => report(499, req, ClientDisconnected) };
 
-  const answer = (status: ErrorStatus, error: unknown, req: IncomingMessage, res: ServerResponse): void => {
-    report(status, req, error);
-    // A response already under way cannot change its status: cut it short
-    // rather than let a partial body pass for a whole one.
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    res.statusCode = status;
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.end(STATUS_CODES[status]);
-  };
-
   return {
     middleware(req, res, next) {
       try {
         fromRequest(req, res, requestOptions);
       } catch (error) {
-        if (error instanceof MalformedDeadlineError) answer(400, error, req, res);
+        // A malformed deadline header is 400 (or 499, nothing sent, if the client is gone).
+        if (error instanceof MalformedDeadlineError) report(answerContextError(error, req, res)!, req, error);
         else next(error);
         return;
       }
@@ -65,10 +53,10 @@ export function expressAdapter(options: AdapterOptions = {}): ExpressAdapter {
     },
     // Express tells error handlers by their four parameters.
     errorHandler(err, req, res, next) {
-      const status = errorStatus(err, req, res);
+      const status = answerContextError(err, req, res);
       if (status === undefined) next(err);
       // The disconnect was reported when it happened.
-      else if (status !== 499) answer(status, err, req, res);
+      else if (status !== 499) report(status, req, err);
     },
   };
 }

@@ -11,7 +11,7 @@
  */
 export { ClientDisconnected, ClientDisconnectedError, ProcessSignalError, ResponseFinished, ResponseFinishedError, ServerShutdown, ServerShutdownError } from './causes.js';
 export { contextOf, fromRequest, type NodeRequest, type NodeResponse, type RequestContextOptions } from './request.js';
-export { errorStatus, type ErrorStatus } from './status.js';
+export { answerContextError, errorStatus, type ErrorStatus } from './status.js';
 export type { AdapterOptions, RequestLogEvent } from './adapter.js';
 export { expressAdapter, type ExpressAdapter } from './express.js';
 export { withProcessSignals } from './signals.js';

@@ -1,8 +1,9 @@
 /**
  * How a server answers the errors that come from a request's context: the
- * status the Express and Fastify adapters send, for anyone writing their own
- * error handler on `node:http`.
+ * status the Express and Fastify adapters send, and the answer itself for
+ * anyone writing their own error handler on `node:http`.
  */
+import { STATUS_CODES } from 'node:http';
 import { DeadlineExceededError, cause } from '../index.js';
 import { MalformedDeadlineError } from '../propagation/index.js';
 import { ClientDisconnectedError, ServerShutdownError } from './causes.js';
@@ -44,4 +45,30 @@ export function errorStatus(error: unknown, req: NodeRequest, res: NodeResponse)
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * answerContextError answers `error`, thrown while serving `req`, when it is
+ * one of the request context's errors (see errorStatus), and returns the
+ * status: 400, 503 or 504 with the status text as the body; nothing at all
+ * for a client that went away (499: log it if you like). A response already
+ * under way cannot change its status, so it is cut short (destroyed) rather
+ * than ended, and a partial body never passes for a whole one. For any other
+ * error it answers nothing and returns undefined: the caller handles it.
+ */
+export function answerContextError(error: unknown, req: NodeRequest, res: NodeResponse): ErrorStatus | undefined {
+  const status = errorStatus(error, req, res);
+  if (status !== undefined && status !== 499) sendStatus(status, res);
+  return status;
+}
+
+/** Sends `status` with its text as the body, or cuts short a response already under way. */
+function sendStatus(status: ErrorStatus, res: NodeResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.end(STATUS_CODES[status] ?? '');
 }

@@ -52,6 +52,7 @@ test('import("ctxkit/node") gives the same objects as require, with every export
       'ResponseFinishedError',
       'ServerShutdown',
       'ServerShutdownError',
+      'answerContextError',
       'contextOf',
       'errorStatus',
       'expressAdapter',

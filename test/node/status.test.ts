@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { Canceled, DeadlineExceeded, background, cause, withTimeoutCause } from '../../src/index.js';
-import { ClientDisconnected, ServerShutdown, errorStatus, fromRequest } from '../../src/node/index.js';
+import { ClientDisconnected, ServerShutdown, answerContextError, errorStatus, fromRequest } from '../../src/node/index.js';
 import { MalformedDeadlineError } from '../../src/propagation/index.js';
 import { close, deferred, listen, send } from './servers.js';
 
@@ -88,4 +88,74 @@ test('once the client is gone every error is 499, whatever it is', async () => {
   abort.abort();
   await client;
   expect(await statuses.promise).toEqual([499, 499]);
+});
+
+describe('answerContextError', () => {
+  /** Serves one request with `handle`, and reports what the client saw: a reply, or the error that cut it short. */
+  async function serve(handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): Promise<{ status?: number; body?: string; error?: string }> {
+    server = http.createServer((req, res) => void handle(req, res));
+    const port = await listen(server);
+    return new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('error', (e) => resolve({ status: res.statusCode, body, error: e.message }));
+      });
+      req.on('error', (e) => resolve({ error: e.message }));
+      req.end();
+    });
+  }
+
+  test('answers a deadline with 504 and its status text, and returns the status', async () => {
+    const returned = deferred<unknown>();
+    const reply = await serve(async (req, res) => {
+      fromRequest(req, res);
+      returned.resolve(answerContextError(DeadlineExceeded, req, res));
+    });
+    expect(await returned.promise).toBe(504);
+    expect(reply).toEqual({ status: 504, body: 'Gateway Timeout' });
+  });
+
+  test('cuts short a response already under way instead of ending it as if it were whole', async () => {
+    const reply = await serve(async (req, res) => {
+      fromRequest(req, res);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+      await new Promise((r) => setTimeout(r, 20));
+      answerContextError(DeadlineExceeded, req, res);
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.error).toBe('aborted'); // not a clean end: a partial body cannot pass for a whole one
+  });
+
+  test('leaves any other error to the caller: answers nothing, returns undefined', async () => {
+    const returned = deferred<unknown>();
+    const reply = await serve(async (req, res) => {
+      fromRequest(req, res);
+      returned.resolve(answerContextError(new Error('bug'), req, res));
+      if (!res.headersSent) res.writeHead(500).end('mine');
+    });
+    expect(await returned.promise).toBeUndefined();
+    expect(reply).toEqual({ status: 500, body: 'mine' });
+  });
+
+  test('sends nothing to a client that went away, and returns 499', async () => {
+    const returned = deferred<unknown>();
+    server = http.createServer(async (req, res) => {
+      fromRequest(req, res);
+      await new Promise((r) => res.once('close', r));
+      const wrote: unknown[] = [];
+      const end = res.end.bind(res);
+      res.end = ((...args: unknown[]) => (wrote.push(args), end(...(args as [])))) as typeof res.end;
+      returned.resolve([answerContextError(DeadlineExceeded, req, res), wrote.length]);
+    });
+    const port = await listen(server);
+    const client = http.request({ host: '127.0.0.1', port, path: '/', agent: false });
+    client.on('error', () => {});
+    client.end();
+    setTimeout(() => client.destroy(), 50);
+    expect(await returned.promise).toEqual([499, 0]);
+  });
 });
