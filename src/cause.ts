@@ -3,7 +3,7 @@
  */
 import { BaseContext } from './base.js';
 import type { Context } from './context.js';
-import { fail, isContextLike } from './validate.js';
+import { fail, isContext } from './validate.js';
 
 /**
  * cause returns why ctx is done: undefined while it is live; the cause given to
@@ -18,7 +18,7 @@ export function cause(ctx: Context): unknown {
     const node = ctx._governor();
     return node === null || node.err() === undefined ? undefined : node._cause;
   }
-  if (!isContextLike(ctx)) fail('cause', 'ctx', 'a Context', ctx);
+  if (!isContext(ctx)) fail('cause', 'ctx', 'a Context', ctx);
   const err = ctx.err();
   if (err === undefined) return undefined;
   const signal = ctx.signal;

@@ -13,8 +13,12 @@ export function fail(fn: string, arg: string, expected: string, got: unknown): n
   throw new TypeError(`ctxkit.${fn}: ${arg} must be ${expected}, got ${describeArgument(got)}`);
 }
 
-/** Whether x has the shape of a Context (done, err, deadline, value methods and a signal). */
-export function isContextLike(x: unknown): x is Context {
+/**
+ * isContext tells whether x can be used as a Context: an object with `done`,
+ * `err`, `deadline` and `value` methods and a `signal`, made by ctxkit or not.
+ * Every function of ctxkit that takes a context accepts exactly these.
+ */
+export function isContext(x: unknown): x is Context {
   if (typeof x !== 'object' || x === null) return false;
   const c = x as Record<string, unknown>;
   return (

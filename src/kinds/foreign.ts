@@ -13,7 +13,7 @@ import { BaseContext } from '../base.js';
 import type { Context } from '../context.js';
 import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
 import { CancelNode, attachPolledRoot, cancelTree, settle } from '../tree.js';
-import { fail, isContextLike, isSignalLike } from '../validate.js';
+import { fail, isContext, isSignalLike } from '../validate.js';
 
 const adapters = new WeakMap<object, ForeignParent>();
 
@@ -87,7 +87,7 @@ function outcomeOf(foreign: Context, input: AbortSignal): [Error, unknown] {
  */
 export function internalContext(fn: string, arg: string, ctx: unknown): BaseContext {
   if (ctx instanceof BaseContext) return ctx;
-  if (!isContextLike(ctx)) return fail(fn, arg, 'a Context', ctx);
+  if (!isContext(ctx)) return fail(fn, arg, 'a Context', ctx);
   let adapter = adapters.get(ctx);
   if (adapter === undefined) {
     const input = ctx.signal;

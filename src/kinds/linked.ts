@@ -6,7 +6,7 @@ import type { BaseContext } from '../base.js';
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelPair } from '../pair.js';
 import { CancelNode, Link, addChild, attach, removeChild, settle } from '../tree.js';
-import { fail, isContextLike } from '../validate.js';
+import { fail, isContext } from '../validate.js';
 import { internalContext } from './foreign.js';
 
 /**
@@ -65,7 +65,7 @@ export function linkNode(node: LinkedContext, extraOwners: Array<CancelNode | nu
  */
 export function withLinked(parent: Context, ...others: Context[]): ContextPair<CancelFunc> {
   others.forEach((o, i) => {
-    if (!(isContextLike(o))) fail('withLinked', `others[${i}]`, 'a Context', o);
+    if (!(isContext(o))) fail('withLinked', `others[${i}]`, 'a Context', o);
   });
   const base: BaseContext = internalContext('withLinked', 'parent', parent);
   const extra = others.map((o, i) => internalContext('withLinked', `others[${i}]`, o)._governor());

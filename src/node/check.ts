@@ -2,7 +2,7 @@
  * Argument checks of the Node adapters. Each throws a TypeError in the core's
  * format, naming the function and the argument, before anything is set up.
  */
-import type { Context } from '../index.js';
+import { isContext, type Context } from '../index.js';
 
 /** What a bad argument was, without dumping it: "undefined", "a string", "an object". */
 function describe(x: unknown): string {
@@ -15,12 +15,10 @@ export function fail(fn: string, arg: string, expected: string, got: unknown): n
   throw new TypeError(`ctxkit.${fn}: ${arg} must be ${expected}, got ${describe(got)}`);
 }
 
-/** checkContext returns x if it is a Context (the Context methods and a signal), else throws. */
+/** checkContext returns x if it is a Context (see the core's isContext), else throws. */
 export function checkContext(fn: string, arg: string, x: unknown): Context {
-  const c = x as Record<string, unknown> | null;
-  const ok = typeof c === 'object' && c !== null && typeof c.done === 'function' && typeof c.err === 'function' && typeof c.value === 'function' && 'signal' in c;
-  if (!ok) fail(fn, arg, 'a Context', x);
-  return x as Context;
+  if (!isContext(x)) fail(fn, arg, 'a Context', x);
+  return x;
 }
 
 /** checkMs returns x if it is a duration in milliseconds (finite, not negative), else throws. */

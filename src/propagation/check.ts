@@ -3,7 +3,7 @@
  * throws a TypeError naming the function and the option, in the core's
  * format, before anything has been made or sent.
  */
-import type { Context } from '../index.js';
+import { isContext, type Context } from '../index.js';
 import type { DeadlineCodec } from './deadline-codecs.js';
 
 /** fail throws the package's TypeError for a bad argument or option. */
@@ -45,19 +45,10 @@ export function checkHeaderName(fn: string, arg: string, x: unknown): string {
   return x.toLowerCase();
 }
 
-/** checkContext checks a context: an object with the members of the Context interface. */
+/** checkContext returns x if it is a Context (see the core's isContext), else throws. */
 export function checkContext(fn: string, arg: string, x: unknown): Context {
-  const c = x as Record<string, unknown> | null;
-  const ok =
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.done === 'function' &&
-    typeof c.err === 'function' &&
-    typeof c.deadline === 'function' &&
-    typeof c.value === 'function' &&
-    'signal' in c;
-  if (!ok) fail(fn, arg, 'a Context', x);
-  return x as Context;
+  if (!isContext(x)) fail(fn, arg, 'a Context', x);
+  return x;
 }
 
 /** checkCodecs checks a list of deadline codecs, each with a header name and encode and decode functions. */

@@ -2,7 +2,7 @@
  * The sending side: shareContext turns a context into a descriptor that a
  * worker can receive, and keeps the worker's view in step with it.
  */
-import { Canceled, DeadlineExceeded, DeadlineExceededError, afterFunc, cause, type Context } from '../index.js';
+import { Canceled, DeadlineExceeded, DeadlineExceededError, afterFunc, cause, isContext, type Context } from '../index.js';
 import { describeArgument, describeValue } from './describe.js';
 import { sharedMemoryAvailable } from './host.js';
 import { CANCELED, DEADLINE, DESCRIPTOR_MARK, type ContextDescriptor, type DoneState } from './layout.js';
@@ -130,7 +130,7 @@ export class ContextShare implements Disposable {
  * this side to the workers.
  */
 export function shareContext(ctx: Context, options: ShareOptions = {}): ContextShare {
-  if (!isContextLike(ctx)) throw new TypeError(`ctxkit/worker.shareContext: ctx must be a Context, got ${describeValue(ctx)}`);
+  if (!isContext(ctx)) throw new TypeError(`ctxkit/worker.shareContext: ctx must be a Context, got ${describeValue(ctx)}`);
   const values = carriedValues(ctx, options.values ?? {});
   const transport = openTransport(options.transport ?? 'auto', maxCauseBytes(options.maxCauseBytes));
   const d = ctx.deadline()?.getTime();
@@ -139,14 +139,6 @@ export function shareContext(ctx: Context, options: ShareOptions = {}): ContextS
 
 function stateFor(err: Error): DoneState {
   return err === DeadlineExceeded || err instanceof DeadlineExceededError ? DEADLINE : CANCELED;
-}
-
-function isContextLike(x: unknown): x is Context {
-  if (typeof x !== 'object' || x === null) return false;
-  const c = x as Record<string, unknown>;
-  return (
-    typeof c.err === 'function' && typeof c.deadline === 'function' && typeof c.value === 'function' && 'signal' in c
-  );
 }
 
 /** The values to carry, by name; each is checked to be cloneable now rather than when it is posted. */

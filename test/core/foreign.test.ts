@@ -9,6 +9,7 @@ import {
   cause,
   createKey,
   DeadlineExceeded,
+  isContext,
   withCancel,
   withTimeout,
   withValue,
@@ -116,7 +117,7 @@ test('cause() of a foreign context whose signal has no reason falls back to its 
   expect(background().err()).toBeUndefined();
 });
 
-test('a foreign context whose err() aborts its own signal is cancelled once', async () => {
+test('a foreign context whose err() aborts its own signal: children report its cause, each observer runs once', async () => {
   class SelfAborting extends ForeignContext {
     flagged = false;
     override err(): Error | undefined {
@@ -137,4 +138,12 @@ test('a foreign context whose err() aborts its own signal is cancelled once', as
   expect(cause(child)).toBe('flag');
   await flushMicrotasks();
   expect([resolved, aborted, ran]).toEqual([1, 1, 1]);
+});
+
+test('isContext accepts ctxkit contexts and foreign implementations, nothing else', () => {
+  expect(isContext(background())).toBe(true);
+  expect(isContext(withValue(withTimeout(background(), HOUR)[0], 'k', 1))).toBe(true);
+  expect(isContext(new ForeignContext())).toBe(true);
+  const { deadline: _dropped, ...withoutDeadline } = { done: () => {}, err: () => {}, deadline: () => {}, value: () => {}, signal: null };
+  for (const x of [undefined, null, 42, 'ctx', {}, withoutDeadline, new AbortController().signal]) expect(isContext(x)).toBe(false);
 });
