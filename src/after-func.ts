@@ -4,7 +4,7 @@
 import type { Context } from './context.js';
 import { internalContext } from './kinds/foreign.js';
 import { AfterEntry, addAfterEntry, removeAfterEntry, runSoon } from './tree.js';
-import { checkFunction } from './validate.js';
+import { checkFunction } from './internal/check.js';
 
 /** stop() of a callback that can no longer be stopped. */
 const alreadyStarted = (): boolean => false;

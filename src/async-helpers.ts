@@ -9,10 +9,9 @@ import { cause } from './cause.js';
 import type { Context } from './context.js';
 import { withTimeout } from './kinds/deadline.js';
 import { internalContext } from './kinds/foreign.js';
-import { checkFunction, checkTimeout } from './validate.js';
-
-/** The longest delay setTimeout honours; longer ones fire at once in Node. */
-const MAX_DELAY = 2 ** 31 - 1;
+import { checkFunction } from './internal/check.js';
+import { timerDelay } from './internal/host.js';
+import { checkTimeout } from './validate.js';
 
 /**
  * sleep resolves after `ms` milliseconds, or rejects with `cause(ctx)` as soon
@@ -36,7 +35,7 @@ export function sleep(ctx: Context, ms: number): Promise<void> {
         const left = wakeAt - Date.now();
         if (left > 0) arm(left);
         else if (stop()) resolve();
-      }, Math.min(Math.max(delay, 0), MAX_DELAY));
+      }, timerDelay(delay));
     };
     arm(ms);
   });
@@ -78,7 +77,7 @@ export async function runWithTimeout<T>(parent: Context, ms: number, fn: (ctx: C
   checkTimeout('runWithTimeout', ms);
   const [ctx, cancel] = withTimeout(internalContext('runWithTimeout', 'parent', parent), ms);
   // The child's deadline alone would not keep the process alive (see the scheduler).
-  const keepAlive = setTimeout(keepWaiting, Math.min(Math.max(ms, 0), MAX_DELAY));
+  const keepAlive = setTimeout(keepWaiting, timerDelay(ms));
   try {
     return await race(ctx, fn(ctx));
   } finally {

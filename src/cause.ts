@@ -3,7 +3,7 @@
  */
 import { BaseContext } from './base.js';
 import type { Context } from './context.js';
-import { fail, isContext } from './validate.js';
+import { fail, isContext } from './internal/check.js';
 
 /**
  * cause returns why ctx is done: undefined while it is live; the cause given to

@@ -1,8 +1,8 @@
 /**
- * Short, safe descriptions of user values: for toString() of contexts and for
- * the messages of TypeErrors. Objects are named by type, never dumped, so a
- * context's string form cannot leak a request's secrets.
+ * Short descriptions of keys, values and durations for a context's toString().
+ * Objects are named by type, never dumped.
  */
+import { typeName } from './internal/check.js';
 
 /** A value as it appears in a context's toString(): strings quoted, objects by type name. */
 export function describeValue(v: unknown): string {
@@ -35,15 +35,6 @@ export function describeKey(k: unknown): string {
   return describeValue(k);
 }
 
-/** What a bad argument was, for a TypeError message: "undefined", "NaN", "a string ("5")", "an object (Foo)". */
-export function describeArgument(v: unknown): string {
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return `a string (${describeValue(v)})`;
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'object') return `an object (${typeName(v)})`;
-  return `a ${typeof v}`;
-}
-
 /** A duration for humans: "1.5s", "250ms", "3h0m0s". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
@@ -60,7 +51,3 @@ export function formatDuration(ms: number): string {
   return `${sign}${s}s`;
 }
 
-function typeName(v: object): string {
-  const ctor = (v as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name !== '' ? ctor.name : 'Object';
-}

@@ -18,5 +18,5 @@ export { withLinked } from './kinds/linked.js';
 export { withSignal } from './kinds/signal.js';
 export { afterFunc } from './after-func.js';
 export { cause } from './cause.js';
-export { isContext } from './validate.js';
+export { isContext } from './internal/check.js';
 export { race, runWithTimeout, sleep } from './async-helpers.js';

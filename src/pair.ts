@@ -8,9 +8,7 @@
 import type { CancelCauseFunc, CancelFunc, ContextPair } from './context.js';
 import { Canceled } from './errors.js';
 import type { CancelNode } from './tree.js';
-
-/** Symbol.dispose, or the well-known stand-in where the runtime lacks it. */
-export const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
+import { disposable, pairOf } from './internal/dispose.js';
 
 function cancel(this: CancelNode): void {
   this._cancel(Canceled, Canceled);
@@ -18,11 +16,6 @@ function cancel(this: CancelNode): void {
 
 function cancelWithCause(this: CancelNode, cause?: unknown): void {
   this._cancel(Canceled, cause ?? Canceled);
-}
-
-function disposable<F extends Function>(f: F): F {
-  (f as unknown as Record<symbol, F>)[DISPOSE] = f;
-  return f;
 }
 
 /** The `[ctx, cancel]` pair for a node: cancel reports Canceled. */
@@ -33,10 +26,4 @@ export function cancelPair(node: CancelNode): ContextPair<CancelFunc> {
 /** The `[ctx, cancel]` pair for a node whose cancel function takes a cause. */
 export function cancelCausePair(node: CancelNode): ContextPair<CancelCauseFunc> {
   return pairOf(node, disposable(cancelWithCause.bind(node)) as CancelCauseFunc);
-}
-
-function pairOf<F extends CancelFunc | CancelCauseFunc>(node: CancelNode, f: F): ContextPair<F> {
-  const pair = [node, f] as unknown as ContextPair<F> & Record<symbol, F>;
-  pair[DISPOSE] = f;
-  return pair;
 }

@@ -14,6 +14,7 @@
  * timers installed after this module loaded (jest.useFakeTimers) drive it; a
  * timer armed through one `setTimeout` is re-armed when another is installed.
  */
+import { timerDelay, unref } from './internal/host.js';
 
 /** What the scheduler needs of a context with a deadline. */
 export interface Scheduled {
@@ -25,8 +26,6 @@ export interface Scheduled {
   _expire(): void;
 }
 
-/** The longest delay setTimeout honours; longer ones fire at once in Node. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 const heap: Scheduled[] = [];
 
@@ -85,7 +84,7 @@ function arm(): void {
   if (heap.length === 0) return;
   const now = Date.now();
   const at = heap[0]._deadline;
-  const delay = Math.min(Math.max(at - now, 0), MAX_DELAY);
+  const delay = timerDelay(at - now);
   const set = globalThis.setTimeout;
   handle = set(onTimer, delay);
   clearArmed = globalThis.clearTimeout as (h: unknown) => void;
@@ -131,16 +130,6 @@ export function expireDueDeadlines(): void {
     expiring = false;
     if (handle === undefined || heap.length === 0 || heap[0]._deadline < armedFor) arm();
   }
-}
-
-/** Lets the process exit while the timer is pending (Node, Bun: unref(); Deno: Deno.unrefTimer). */
-function unref(h: unknown): void {
-  if (typeof h === 'object' && h !== null && typeof (h as { unref?: unknown }).unref === 'function') {
-    (h as { unref(): void }).unref();
-    return;
-  }
-  const deno = (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno;
-  if (typeof h === 'number' && typeof deno?.unrefTimer === 'function') deno.unrefTimer(h);
 }
 
 function siftUp(i: number): void {

@@ -1,58 +1,11 @@
 /**
- * Argument checks shared by every constructor. Each throws a TypeError that names
- * the function and the argument, before anything has been made.
+ * The core's own argument checks (timeouts, deadlines, keys); the checks every
+ * subpath shares are in internal/check.ts. Each throws before anything is made.
  */
-import { describeArgument } from './describe.js';
-import type { Context } from './context.js';
+import { fail } from './internal/check.js';
 
 /** The largest time a Date can hold, in epoch ms (±8.64e15). */
 export const MAX_TIME = 8.64e15;
-
-/** Throws the package's TypeError for a bad argument. */
-export function fail(fn: string, arg: string, expected: string, got: unknown): never {
-  throw new TypeError(`ctxkit.${fn}: ${arg} must be ${expected}, got ${describeArgument(got)}`);
-}
-
-/**
- * isContext tells whether x can be used as a Context: an object with `done`,
- * `err`, `deadline` and `value` methods and a `signal`, made by ctxkit or not.
- * Every function of ctxkit that takes a context accepts exactly these.
- */
-export function isContext(x: unknown): x is Context {
-  if (typeof x !== 'object' || x === null) return false;
-  const c = x as Record<string, unknown>;
-  return (
-    typeof c.done === 'function' &&
-    typeof c.err === 'function' &&
-    typeof c.deadline === 'function' &&
-    typeof c.value === 'function' &&
-    'signal' in c
-  );
-}
-
-/** Whether x behaves as an AbortSignal: an instance, or one from another realm. */
-export function isSignalLike(x: unknown): x is AbortSignal {
-  if (typeof AbortSignal === 'function' && x instanceof AbortSignal) return true;
-  if (typeof x !== 'object' || x === null) return false;
-  const s = x as Record<string, unknown>;
-  return (
-    typeof s.aborted === 'boolean' &&
-    typeof s.addEventListener === 'function' &&
-    typeof s.removeEventListener === 'function'
-  );
-}
-
-/** Returns x if it is an AbortSignal (see isSignalLike), else throws. */
-export function checkSignal(fn: string, arg: string, x: unknown): AbortSignal {
-  if (!isSignalLike(x)) fail(fn, arg, 'an AbortSignal', x);
-  return x;
-}
-
-/** Returns x if it is a function, else throws. */
-export function checkFunction<F extends Function>(fn: string, arg: string, x: unknown): F {
-  if (typeof x !== 'function') fail(fn, arg, 'a function', x);
-  return x as F;
-}
 
 /** A timeout in milliseconds: a finite number (fractions and values <= 0 allowed). */
 export function checkTimeout(fn: string, x: unknown): number {

@@ -13,7 +13,7 @@ import { BaseContext } from '../base.js';
 import type { Context } from '../context.js';
 import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
 import { CancelNode, attachPolledRoot, cancelTree, settle } from '../tree.js';
-import { fail, isContext, isSignalLike } from '../validate.js';
+import { fail, isContext, isSignalLike } from '../internal/check.js';
 
 const adapters = new WeakMap<object, ForeignParent>();
 

@@ -6,7 +6,7 @@ import type { BaseContext } from '../base.js';
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelPair } from '../pair.js';
 import { CancelNode, Link, addChild, attach, removeChild, settle } from '../tree.js';
-import { fail, isContext } from '../validate.js';
+import { fail, isContext } from '../internal/check.js';
 import { internalContext } from './foreign.js';
 
 /**

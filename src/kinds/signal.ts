@@ -8,7 +8,7 @@ import type { BaseContext } from '../base.js';
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { Canceled, errorForReason } from '../errors.js';
 import { CancelNode, settle } from '../tree.js';
-import { checkSignal } from '../validate.js';
+import { checkSignal } from '../internal/check.js';
 import { internalContext } from './foreign.js';
 import { LinkedContext, linkNode } from './linked.js';
 

@@ -4,7 +4,8 @@
 import { NO_KEY, type BaseContext } from '../base.js';
 import type { Context, ContextKey } from '../context.js';
 import { describeKey, describeValue } from '../describe.js';
-import { checkKey, fail } from '../validate.js';
+import { fail } from '../internal/check.js';
+import { checkKey } from '../validate.js';
 import { internalContext } from './foreign.js';
 import { PassThroughContext } from './passthrough.js';
 

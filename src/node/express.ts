@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MalformedDeadlineError } from '../propagation/index.js';
 import type { AdapterOptions, RequestLogEvent } from './adapter.js';
 import { ClientDisconnected } from './causes.js';
-import { checkOptionalFunction } from './check.js';
+import { checkOptionalFunction } from '../internal/check.js';
 import { fromRequest, type NodeRequest, type RequestContextOptions } from './request.js';
 import { answerContextError, type ErrorStatus } from './status.js';
 

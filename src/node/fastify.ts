@@ -10,7 +10,7 @@ import { DeadlineExceeded, type Context } from '../index.js';
 import { MalformedDeadlineError } from '../propagation/index.js';
 import type { AdapterOptions, RequestLogEvent } from './adapter.js';
 import { ClientDisconnected, ServerShutdown } from './causes.js';
-import { checkOptionalFunction } from './check.js';
+import { checkOptionalFunction } from '../internal/check.js';
 import { fromRequest } from './request.js';
 import { errorStatus, type ErrorStatus } from './status.js';
 

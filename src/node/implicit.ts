@@ -12,7 +12,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from '../index.js';
-import { checkContext, fail } from './check.js';
+import { checkContext, fail } from '../internal/check.js';
 
 let storage: AsyncLocalStorage<Context> | undefined;
 

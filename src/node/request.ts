@@ -23,8 +23,8 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { afterFunc, background, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { incomingDeadline, type IncomingDeadlineOptions } from '../propagation/index.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
-import { checkContext, checkMs, checkOptionalFunction, fail } from './check.js';
-import { disposable, pairOf } from './pair.js';
+import { checkContext, checkMs, checkOptionalFunction, fail } from '../internal/check.js';
+import { disposable, pairOf } from '../internal/dispose.js';
 
 /** NodeRequest is a request as `node:http` or the HTTP/2 compatibility API hands it to a handler. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;

@@ -6,7 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { CancelCauseFunc } from '../index.js';
 import { ServerShutdown } from './causes.js';
-import { checkMs, checkOptionalFunction } from './check.js';
+import { checkMs, checkOptionalFunction } from '../internal/check.js';
 
 /** ShutdownOptions says how long in-flight requests get, and which context to cancel when that runs out. */
 export interface ShutdownOptions {

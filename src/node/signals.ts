@@ -4,8 +4,8 @@
 import { constants } from 'node:os';
 import { afterFunc, withCancelCause, type CancelFunc, type Context, type ContextPair } from '../index.js';
 import { ProcessSignalError } from './causes.js';
-import { checkContext, fail } from './check.js';
-import { disposable, pairOf } from './pair.js';
+import { checkContext, fail } from '../internal/check.js';
+import { disposable, pairOf } from '../internal/dispose.js';
 
 /** Signals no process can catch. */
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);

@@ -1,40 +1,9 @@
 /**
- * Checks of the arguments and options given to the propagation functions. Each
- * throws a TypeError naming the function and the option, in the core's
- * format, before anything has been made or sent.
+ * The checks only the propagation functions need (header names, codecs); the
+ * shared ones are in internal/check.ts.
  */
-import { isContext, type Context } from '../index.js';
+import { fail } from '../internal/check.js';
 import type { DeadlineCodec } from './deadline-codecs.js';
-
-/** fail throws the package's TypeError for a bad argument or option. */
-export function fail(fn: string, arg: string, expected: string, got: unknown): never {
-  const what =
-    typeof got === 'string'
-      ? `a string (${JSON.stringify(got.slice(0, 64))})`
-      : typeof got === 'function'
-        ? 'a function'
-        : typeof got === 'object' && got !== null
-          ? 'an object'
-          : String(got);
-  throw new TypeError(`ctxkit.${fn}: ${arg} must be ${expected}, got ${what}`);
-}
-
-/** checkMs checks a duration in milliseconds: a finite number that is not negative. */
-export function checkMs(fn: string, arg: string, x: unknown): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(fn, arg, 'a finite, non-negative number of milliseconds', x);
-  return x;
-}
-
-/** checkOptionalMs checks an optional duration: undefined, or as checkMs. */
-export function checkOptionalMs(fn: string, arg: string, x: unknown): number | undefined {
-  return x === undefined ? undefined : checkMs(fn, arg, x);
-}
-
-/** checkLimit checks a count limit: a positive safe integer. */
-export function checkLimit(fn: string, arg: string, x: unknown): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) fail(fn, arg, 'a positive integer', x);
-  return x;
-}
 
 /** TOKEN matches an HTTP token (RFC 9110 `token`): header names, value names. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -43,12 +12,6 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function checkHeaderName(fn: string, arg: string, x: unknown): string {
   if (typeof x !== 'string' || !TOKEN.test(x)) fail(fn, arg, 'an HTTP header name', x);
   return x.toLowerCase();
-}
-
-/** checkContext returns x if it is a Context (see the core's isContext), else throws. */
-export function checkContext(fn: string, arg: string, x: unknown): Context {
-  if (!isContext(x)) fail(fn, arg, 'a Context', x);
-  return x;
 }
 
 /** checkCodecs checks a list of deadline codecs, each with a header name and encode and decode functions. */

@@ -8,7 +8,7 @@
  * digits are added up by hand. `Number()` and `parseInt()` never see header
  * text, because they accept " 5 ", "1e3", "0x10", "+5" and "Infinity".
  */
-import { checkMs } from './check.js';
+import { checkMs } from '../internal/check.js';
 
 /**
  * DeadlineCodec writes and reads a timeout in one request header. ctxkit ships

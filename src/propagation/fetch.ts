@@ -13,7 +13,8 @@
  * body is finished with (see response-lease.ts), or at once if the call fails.
  */
 import { DeadlineExceeded, cause, withCancel, withSignal, withTimeout, type CancelFunc, type Context } from '../index.js';
-import { checkCodecs, checkContext, checkMs, checkOptionalMs, fail } from './check.js';
+import { checkContext, checkMs, checkOptionalMs, fail } from '../internal/check.js';
+import { checkCodecs } from './check.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
 import { leaseResponse } from './response-lease.js';
 import type { ValuesHeader } from './values.js';

@@ -3,7 +3,8 @@
  * budget and the caller's header.
  */
 import { withCancel, withTimeout, type CancelFunc, type Context } from '../index.js';
-import { checkCodecs, checkContext, checkOptionalMs, fail } from './check.js';
+import { checkContext, checkOptionalMs, fail } from '../internal/check.js';
+import { checkCodecs } from './check.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
 import { MalformedDeadlineError } from './errors.js';
 import { readHeader, type HeadersLike } from './headers.js';

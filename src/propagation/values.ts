@@ -9,7 +9,8 @@
  * Its size is bounded as Baggage's: 64 members and 8192 bytes by default.
  */
 import { withValue, type Context, type ContextKey } from '../index.js';
-import { TOKEN, checkHeaderName, checkLimit, fail } from './check.js';
+import { checkLimit, fail } from '../internal/check.js';
+import { TOKEN, checkHeaderName } from './check.js';
 import { readHeader, type HeadersLike } from './headers.js';
 
 /** ValueCodec turns one kind of value into header text and back. */

@@ -82,7 +82,7 @@ test('a foreign parent whose signal is not an AbortSignal is rejected', () => {
 });
 
 test('error messages describe what was passed', () => {
-  expect(() => a(ctxkit.withTimeout)(background(), '5')).toThrow('got a string ("5")');
+  expect(() => a(ctxkit.withTimeout)(background(), '5')).toThrow('got a string (1 character)');
   expect(() => a(ctxkit.withCancel)(new Map())).toThrow('got an object (Map)');
   expect(() => a(ctxkit.withTimeout)(background(), NaN)).toThrow('got NaN');
 });
