@@ -1,11 +1,12 @@
 /**
  * The published package: `npm pack`, installed into a scratch project, loads
- * with both `import` and `require`, and both give the same single instance.
+ * with both `import` and `require`, and both give the same single instance;
+ * it carries its licence and everything its README links to.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { repoRoot } from '../helpers/run-node.js';
 
 type Entry = { require: { default: string } };
@@ -82,4 +83,34 @@ test('the browser/bundler ESM build loads on its own and carries declarations', 
 
 test('the package has no runtime dependencies', () => {
   expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
+});
+
+test('the package carries the MIT licence its package.json names', () => {
+  const installed = join(project, 'node_modules', 'ctxkit');
+  expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).license).toBe('MIT');
+  const licence = readFileSync(join(installed, 'LICENSE'), 'utf8');
+  expect(licence).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} ctxkit contributors\n/);
+});
+
+/** The relative link targets in a markdown text, without their #fragment: `[text](target)`, skipping URLs and same-page anchors. */
+function relativeLinks(markdown: string): string[] {
+  const targets = [...markdown.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!);
+  return targets.filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#')).map((t) => decodeURIComponent(t.split('#')[0]!));
+}
+
+test('every relative link in the shipped README and docs leads to a shipped file', () => {
+  const installed = join(project, 'node_modules', 'ctxkit');
+  const pages = ['README.md', ...readdirSync(join(installed, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const checked: string[] = [];
+  const dead: string[] = [];
+  for (const page of pages) {
+    for (const target of relativeLinks(readFileSync(join(installed, page), 'utf8'))) {
+      const file = join(installed, dirname(page), target);
+      checked.push(`${page} → ${target}`);
+      if (!file.startsWith(installed) || !existsSync(file)) dead.push(`${page} → ${target} (${relative(installed, file)})`);
+    }
+  }
+  expect(dead).toEqual([]);
+  // The README does link into docs/: the check above had links to follow.
+  expect(checked.filter((link) => link.startsWith('README.md → docs/')).length).toBeGreaterThan(5);
 });
