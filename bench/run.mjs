@@ -1,5 +1,5 @@
 /**
- * ctxkit's benchmark suite (issue 4): ctxkit against native AbortController /
+ * ctxkit's benchmark suite: ctxkit against native AbortController /
  * AbortSignal, on workloads modelled on Go's src/context/benchmark_test.go.
  *
  *   npm run bench                 full run; writes bench/results.md

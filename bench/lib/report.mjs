@@ -92,7 +92,7 @@ export function renderMarkdown(results) {
   const { met, total } = targetCount(rows);
   const out = ['# ctxkit benchmark results', '', ...machineLines(results.meta), '', HOW_TO_READ, ''];
   for (const [section, sectionRows] of sections(rows)) out.push(`## ${section}`, '', tableOf(sectionRows), '');
-  out.push(`## Targets (issue 4): ${met} of ${total} met`, '', ...targetLines(rows), '');
+  out.push(`## Targets: ${met} of ${total} met`, '', ...targetLines(rows), '');
   const notes = collectNotes(results);
   if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   if ((results.extra ?? []).length > 0) {

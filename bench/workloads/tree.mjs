@@ -204,7 +204,7 @@ function chainVariants(depth) {
       heavy: true,
       skip: depth > NATIVE_ANY_CHAIN_LIMIT ? 'n/a (cannot build)' : undefined,
       note: depth > NATIVE_ANY_CHAIN_LIMIT
-        ? `not run beyond ${NATIVE_ANY_CHAIN_LIMIT} deep: each level's AbortSignal.any lists every source signal above it, so building is quadratic (issue 4: a 1e4-deep chain does not build in 10 s)`
+        ? `not run beyond ${NATIVE_ANY_CHAIN_LIMIT} deep: each level's AbortSignal.any lists every source signal above it, so building is quadratic (a 1e4-deep chain does not build in 10 s)`
         : undefined,
       make() {
         return () => {
