@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MalformedDeadlineError } from '../propagation/index.js';
-import type { AdapterOptions, RequestLogEvent } from './adapter.js';
+import { disconnectReported, type AdapterOptions, type RequestLogEvent } from './adapter.js';
 import { ClientDisconnected } from './causes.js';
 import { checkOptionalFunction } from '../internal/check.js';
-import { fromRequest, type NodeRequest, type RequestContextOptions } from './request.js';
+import { findContext, fromRequest, type NodeRequest, type RequestContextOptions } from './request.js';
 import { answerContextError, type ErrorStatus } from './status.js';
 
 /** Express's `next`. */
@@ -36,7 +36,7 @@ export interface ExpressAdapter {
  */
 export function expressAdapter(options: AdapterOptions = {}): ExpressAdapter {
   const log = checkOptionalFunction<(event: RequestLogEvent) => void>('expressAdapter', 'options.log', options.log);
-  const report = (status: ErrorStatus, req: NodeRequest, error: unknown): void => log?.({ status, req, error });
+  const report = (status: ErrorStatus, req: NodeRequest, error: unknown): void => log?.({ status, req, ctx: findContext(req), error });
   const requestOptions: RequestContextOptions = { ...options, onDisconnect: (req) => report(499, req, ClientDisconnected) };
 
   return {
@@ -55,8 +55,10 @@ export function expressAdapter(options: AdapterOptions = {}): ExpressAdapter {
     errorHandler(err, req, res, next) {
       const status = answerContextError(err, req, res);
       if (status === undefined) next(err);
-      // The disconnect was reported when it happened.
+      // A disconnect was reported when it happened, unless the context had
+      // ended before (a deadline): then it is reported now.
       else if (status !== 499) report(status, req, err);
+      else if (!disconnectReported(req)) report(499, req, ClientDisconnected);
     },
   };
 }

@@ -10,9 +10,10 @@ import { DeadlineExceeded, type Context } from '../index.js';
 import { MalformedDeadlineError } from '../propagation/index.js';
 import type { AdapterOptions, RequestLogEvent } from './adapter.js';
 import { ClientDisconnected, ServerShutdown } from './causes.js';
+import { disconnectReported } from './adapter.js';
 import { checkOptionalFunction } from '../internal/check.js';
-import { fromRequest } from './request.js';
-import { errorStatus, type ErrorStatus } from './status.js';
+import { findContext, fromRequest } from './request.js';
+import { abandonResponse, errorStatus, type ErrorStatus } from './status.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,14 +53,14 @@ function fastifyLog(request: FastifyRequest): (event: RequestLogEvent) => void {
 function plugin(fastify: FastifyInstance, options: FastifyAdapterOptions, done: (err?: Error) => void): void {
   const log = checkOptionalFunction<(event: RequestLogEvent) => void>('fastifyAdapter', 'options.log', options.log);
   const report = (status: ErrorStatus, request: FastifyRequest, error: unknown): void =>
-    (log ?? fastifyLog(request))({ status, req: request.raw, error });
+    (log ?? fastifyLog(request))({ status, req: request.raw, ctx: findContext(request.raw), error });
 
   const answer = (status: ErrorStatus, error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     report(status, request, error);
     if (reply.raw.headersSent) {
       // A response already under way cannot change its status: cut it short.
       reply.hijack();
-      reply.raw.destroy();
+      abandonResponse(error, request.raw, reply.raw);
     } else {
       reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message: messageFor(status, error) });
     }
@@ -81,9 +82,12 @@ function plugin(fastify: FastifyInstance, options: FastifyAdapterOptions, done: 
       const status = errorStatus(error, request.raw, reply.raw);
       // Thrown, an error goes on to the error handler set before this one.
       if (status === undefined) throw error;
-      // A client gone gets nothing; its disconnect was reported when it happened.
-      if (status === 499) reply.hijack();
-      else answer(status, error, request, reply);
+      // A client gone gets nothing; its disconnect was reported when it
+      // happened, unless the context had ended before (a deadline).
+      if (status === 499) {
+        reply.hijack();
+        if (!disconnectReported(request.raw)) report(499, request, ClientDisconnected);
+      } else answer(status, error, request, reply);
     });
   }
   done();

@@ -10,7 +10,8 @@
  * for loggers. See docs/servers.md.
  */
 export { ClientDisconnected, ClientDisconnectedError, ProcessSignalError, ResponseFinished, ResponseFinishedError, ServerShutdown, ServerShutdownError } from './causes.js';
-export { contextOf, fromRequest, type NodeRequest, type NodeResponse, type RequestContextOptions } from './request.js';
+export { contextOf, findContext, fromRequest, type NodeRequest, type NodeResponse, type RequestContextOptions } from './request.js';
+export { clientGone } from './response.js';
 export { answerContextError, errorStatus, type ErrorStatus } from './status.js';
 export type { AdapterOptions, RequestLogEvent } from './adapter.js';
 export { expressAdapter, type ExpressAdapter } from './express.js';

@@ -16,15 +16,19 @@
  *
  * The listeners live on `req` and `res` only, never on the socket, which a
  * keep-alive connection shares between requests; both are removed when the
- * request context ends, whatever ends it.
+ * request context ends, whatever ends it (a deadline included).
+ *
+ * Each live request context is also listed under its server, so that
+ * `shutdown` can end the requests of that server, and of no other.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { afterFunc, background, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
+import { afterFunc, background, cause, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { incomingDeadline, type IncomingDeadlineOptions } from '../propagation/index.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
-import { checkContext, checkMs, checkOptionalFunction, fail } from '../internal/check.js';
+import { checkContext, checkMs, checkOptionalFunction, fail, isContext } from '../internal/check.js';
 import { disposable, pairOf } from '../internal/dispose.js';
+import { isClosed } from './response.js';
 
 /** NodeRequest is a request as `node:http` or the HTTP/2 compatibility API hands it to a handler. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -52,24 +56,65 @@ export interface RequestContextOptions {
    * shorten the budget. Default: headers are not read.
    */
   deadline?: IncomingDeadlineOptions;
+  /**
+   * Derives the request context from the one made so far (parent, budget and
+   * deadline applied), for per-request values: a request id, the values a
+   * caller sent (`values.extract(ctx, req.headers)` with a `valuesHeader`).
+   * It must return `ctx` or a context derived from it (`withValue`, …), so
+   * that what ends the request ends it too. `contextOf(req)`, `onDisconnect`
+   * and the adapters' `log` then see that context. Default: none.
+   */
+  derive?: (ctx: Context, req: NodeRequest) => Context;
   /** Called once, after the context was cancelled, when the client went away before the response was complete. */
   onDisconnect?: (req: NodeRequest) => void;
 }
 
-const contexts = new WeakMap<object, Context>();
+/** The pair fromRequest made for each request it has seen. */
+const pairs = new WeakMap<object, ContextPair<CancelCauseFunc>>();
+
+/** Per server: the end functions of its live request contexts, and the cause that ends every new one once set. */
+interface ServerRequests {
+  readonly live: Set<CancelCauseFunc>;
+  stopped?: unknown;
+}
+const servers = new WeakMap<object, ServerRequests>();
+
+/** The server a request arrived on (the listening socket's owner), or undefined. */
+function serverOf(req: NodeRequest): object | undefined {
+  const socket = req.socket as unknown as { server?: unknown; _server?: unknown } | null | undefined;
+  const server = socket?.server ?? socket?._server;
+  return typeof server === 'object' && server !== null ? server : undefined;
+}
+
+/**
+ * endServerRequests ends every live request context of `server` with `reason`,
+ * and every one made for it from now on, at once; it returns how many were
+ * live. For `shutdown`: it ends that server's requests, never another's.
+ */
+export function endServerRequests(server: object, reason: unknown): number {
+  let entry = servers.get(server);
+  if (entry === undefined) servers.set(server, (entry = { live: new Set() }));
+  entry.stopped = reason;
+  const live = [...entry.live];
+  for (const end of live) end(reason);
+  return live.length;
+}
 
 /**
  * fromRequest returns the context of one request and the function that ends
- * it. The context derives from `options.parent`, with the server's budget and
- * the caller's deadline header applied, and is cancelled with
- * ClientDisconnected when the client goes away before the response is
+ * it. The context derives from `options.parent`, with the server's budget,
+ * the caller's deadline header and `options.derive` applied, and is cancelled
+ * with ClientDisconnected when the client goes away before the response is
  * complete, and with ResponseFinished once the response is complete (so the
  * handler can use it until then). Calling the returned function (or disposing
  * the pair) ends it early, with the cause given.
  *
- * Every listener it adds is removed, and every timer released, as soon as the
- * context ends, whatever ends it. It throws a MalformedDeadlineError (answer
- * 400) when `options.deadline` rejects the caller's header, having set up
+ * A request has one context: called again for the same request, it returns
+ * the same pair, and the options of the later call are ignored (arguments are
+ * still checked). Every listener it adds is removed, and every timer released,
+ * as soon as the context ends, whatever ends it. It throws a
+ * MalformedDeadlineError (answer 400) when `options.deadline` rejects the
+ * caller's header, and whatever `options.derive` throws, having set up
  * nothing. `contextOf(req)` returns the context afterwards.
  */
 export function fromRequest(req: NodeRequest, res: NodeResponse, options: RequestContextOptions = {}): ContextPair<CancelCauseFunc> {
@@ -78,27 +123,39 @@ export function fromRequest(req: NodeRequest, res: NodeResponse, options: Reques
   if (typeof res?.on !== 'function') fail(FN, 'res', 'a response (ServerResponse or Http2ServerResponse)', res);
   const parent = options.parent === undefined ? background() : checkContext(FN, 'options.parent', options.parent);
   const timeoutMs = options.timeoutMs === undefined ? undefined : checkMs(FN, 'options.timeoutMs', options.timeoutMs);
+  const derive = checkOptionalFunction<(ctx: Context, req: NodeRequest) => Context>(FN, 'options.derive', options.derive);
   const onDisconnect = checkOptionalFunction<(req: NodeRequest) => void>(FN, 'options.onDisconnect', options.onDisconnect);
+  const made = pairs.get(req);
+  if (made !== undefined) return made;
 
-  // The scope is the request's own node: cancelling it cancels the budget and
-  // deadline contexts below it, which stay attached to it and so need no cancel
-  // of their own.
+  // The scope is the request's own node: cancelling it cancels the budget,
+  // deadline and derived contexts below it, which stay attached to it and so
+  // need no cancel of their own.
   const [scope, cancelScope] = withCancelCause(parent);
   let ctx = scope;
   try {
     if (timeoutMs !== undefined) ctx = withTimeout(ctx, timeoutMs)[0];
     if (options.deadline !== undefined) ctx = incomingDeadline(ctx, req.headers, options.deadline).ctx;
+    if (derive !== undefined) {
+      const derived = derive(ctx, req);
+      if (!isContext(derived)) fail(FN, 'the result of options.derive', 'a Context', derived);
+      ctx = derived;
+    }
   } catch (error) {
     cancelScope();
     throw error;
   }
 
+  const server = serverOf(req);
+  let requests = server === undefined ? undefined : servers.get(server);
+  if (server !== undefined && requests === undefined) servers.set(server, (requests = { live: new Set() }));
   let live = true;
   const end = disposable((reason?: unknown): void => {
     if (!live) return;
     live = false;
     res.removeListener('close', onClose);
     req.removeListener('error', onError);
+    requests?.live.delete(end);
     stopWatching();
     cancelScope(reason);
   });
@@ -111,20 +168,25 @@ export function fromRequest(req: NodeRequest, res: NodeResponse, options: Reques
   const onError = disconnected;
   res.on('close', onClose);
   req.on('error', onError);
-  // The parent may end the scope first (a server shutting down).
-  const stopWatching = afterFunc(scope, end);
-  contexts.set(req, ctx);
+  requests?.live.add(end);
+  // Whatever ends the request context (the parent, a deadline, derive's own
+  // contexts) ends the request: its listeners go at once.
+  const stopWatching = afterFunc(ctx, () => end(cause(ctx)));
+  const pair = pairOf(ctx, end);
+  pairs.set(req, pair);
   // A response closed before we were called (a client gone while middleware
   // ran) emits 'close' no more.
   if (isClosed(res)) onClose();
-  return pairOf(ctx, end);
+  else if (requests?.stopped !== undefined) end(requests.stopped);
+  return pair;
 }
 
 /**
  * contextOf returns the context `fromRequest` (or the Express middleware, or
  * the Fastify plugin) made for `req`; the same object until the request is
  * garbage, done once the request has ended. It throws a TypeError if no
- * context was made for `req`. For Express pass `req`; for Fastify `request.raw`
+ * context was made for `req`: use findContext to ask. For Express pass `req`
+ * (typed: Express's `Request` is a `NodeRequest`); for Fastify `request.raw`
  * (or use `request.ctx`).
  */
 export function contextOf(req: NodeRequest): Context {
@@ -133,17 +195,20 @@ export function contextOf(req: NodeRequest): Context {
   return ctx;
 }
 
-/** findContext returns the context fromRequest made for req, or undefined. */
+/**
+ * findContext returns the context made for `req`, as contextOf does, or
+ * undefined if none was (a logger that also runs outside requests, a 400
+ * answered before the context was made).
+ */
 export function findContext(req: NodeRequest): Context | undefined {
-  return typeof req === 'object' && req !== null ? contexts.get(req) : undefined;
+  return typeof req === 'object' && req !== null ? pairs.get(req)?.[0] : undefined;
 }
 
-/** isClosed tells whether the response's connection (HTTP/1) or stream (HTTP/2) is closed, finished or not. */
-function isClosed(res: NodeResponse): boolean {
-  return 'stream' in res ? res.stream.destroyed : (res as ServerResponse).destroyed;
-}
-
-/** clientGone tells whether the client went away before the response was complete: nothing can be sent to it any more. */
-export function clientGone(res: NodeResponse): boolean {
-  return !res.writableEnded && isClosed(res);
+/**
+ * endRequest ends the request context of `req`, if one was made, with
+ * `reason`: for a response the server cuts short itself, which is not a
+ * client going away.
+ */
+export function endRequest(req: NodeRequest, reason: unknown): void {
+  pairs.get(req)?.[1](reason);
 }

@@ -5,9 +5,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { DeadlineExceededError, cause } from '../index.js';
-import { MalformedDeadlineError } from '../propagation/index.js';
+import { DownstreamUnavailableError, MalformedDeadlineError } from '../propagation/index.js';
 import { ClientDisconnectedError, ServerShutdownError } from './causes.js';
-import { clientGone, findContext, type NodeRequest, type NodeResponse } from './request.js';
+import { endRequest, findContext, type NodeRequest, type NodeResponse } from './request.js';
+import { clientGone, cutShort } from './response.js';
 
 /**
  * ErrorStatus is what a server does about an error of a request's context:
@@ -41,7 +42,7 @@ export function errorStatus(error: unknown, req: NodeRequest, res: NodeResponse)
     if (e instanceof ClientDisconnectedError) return 499;
     if (e instanceof MalformedDeadlineError) return 400;
     if (e instanceof DeadlineExceededError || e === deadlineCause) return 504;
-    if (e instanceof ServerShutdownError) return 503;
+    if (e instanceof ServerShutdownError || e instanceof DownstreamUnavailableError) return 503;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -52,22 +53,33 @@ export function errorStatus(error: unknown, req: NodeRequest, res: NodeResponse)
  * one of the request context's errors (see errorStatus), and returns the
  * status: 400, 503 or 504 with the status text as the body; nothing at all
  * for a client that went away (499: log it if you like). A response already
- * under way cannot change its status, so it is cut short (destroyed) rather
- * than ended, and a partial body never passes for a whole one. For any other
+ * under way cannot change its status, so it is cut short rather than ended
+ * (HTTP/1: the connection destroyed; HTTP/2: the stream reset with
+ * INTERNAL_ERROR) and a partial body never passes for a whole one; the
+ * request context then ends with `error` as its cause, not as a client gone
+ * (no 499 is reported). For any other
  * error it answers nothing and returns undefined: the caller handles it.
  */
 export function answerContextError(error: unknown, req: NodeRequest, res: NodeResponse): ErrorStatus | undefined {
   const status = errorStatus(error, req, res);
-  if (status !== undefined && status !== 499) sendStatus(status, res);
+  if (status === undefined || status === 499) return status;
+  if (res.headersSent) abandonResponse(error, req, res);
+  else sendStatus(status, res);
   return status;
 }
 
-/** Sends `status` with its text as the body, or cuts short a response already under way. */
+/**
+ * abandonResponse cuts short a response already under way because of
+ * `error`: the request context ends with `error` first, so that the broken
+ * connection or stream is not taken for a client gone.
+ */
+export function abandonResponse(error: unknown, req: NodeRequest, res: NodeResponse): void {
+  endRequest(req, error);
+  cutShort(res);
+}
+
+/** Sends `status` with its text as the body. */
 function sendStatus(status: ErrorStatus, res: NodeResponse): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.end(STATUS_CODES[status] ?? '');
