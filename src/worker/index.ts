@@ -10,9 +10,11 @@
  * `ctx.throwIfDone()` stops within microseconds of cancel(). Cause, deadline
  * and chosen values cross too. Where SharedArrayBuffer is unavailable (a
  * browser page that is not cross-origin isolated) it falls back to a
- * MessagePort. See docs/workers.md.
+ * MessagePort. A worker's failure comes back with encodeFailure /
+ * ContextShare.decodeFailure, as the sender's own cause when the context's end
+ * caused it. See docs/workers.md.
  */
-export type { ContextDescriptor } from './layout.js';
+export type { ContextDescriptor, WorkerFailure } from './protocol.js';
 export { ContextShare, shareContext, type ShareOptions, type WorkerTransport } from './share.js';
-export { RemoteContext, receiveContext, type ReceiveOptions } from './remote.js';
-export { UncloneableCauseError } from './errors.js';
+export { RemoteContext, encodeFailure, receiveContext, type ReceiveOptions } from './remote.js';
+export { UncloneableCauseError } from './causes.js';

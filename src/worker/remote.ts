@@ -1,27 +1,42 @@
 /**
  * The receiving side: RemoteContext, the Context a worker rebuilds from a
- * descriptor.
+ * descriptor, and encodeFailure, what the worker posts back when its work
+ * fails.
  *
- * To the core it is a context not made by ctxkit (a "foreign" one): children
- * made from it with withCancel, withTimeout, … poll its err(), so they see the
- * sender's cancellation in a busy loop too.
+ * To the core a RemoteContext is a context not made by ctxkit (a "foreign"
+ * one): children made from it with withCancel, withTimeout, … poll its err(),
+ * so they see the sender's cancellation in a busy loop too.
  *
- * err() is the fast path: one Atomics.load of the shared state word, and a
- * Date.now() against the deadline. The first err() that finds the context done
+ * err() is the fast path, and the reason this is a class of its own rather
+ * than a core context: one Atomics.load of the shared state word (through the
+ * transport's Source), and a Date.now() against the deadline. A core context
+ * made over a polled foreign parent costs three times as much per err() (see
+ * docs/workers.md, Figures), and would still need this object underneath as
+ * the foreign parent it polls. The first err() that finds the context done
  * settles it: it decodes the cause (written before the word, so it is always
- * there), records both, and then, synchronously, aborts the signal and resolves
- * done(). Settling inside err() is what makes cause(ctx), and the cause of
- * every child, the sender's cause from the first moment err() reports done;
- * the price is that abort listeners may run inside an err() call. When nobody
- * polls, the loop settles it: Atomics.waitAsync on the word (or the message,
- * with the message transport) and a timer for the deadline, both armed only
+ * there), records both, and then, synchronously, cancels the core context that
+ * carries done() and signal. Settling inside err() is what makes cause(ctx),
+ * and the cause of every child, the sender's cause from the first moment err()
+ * reports done; the price is that abort listeners may run inside an err() call.
+ * When nobody polls, the loop settles it: the Source's watch (Atomics.waitAsync
+ * on the word, or the message) and a timer for the deadline, both armed only
  * once done() or signal is asked for, and neither keeping the thread alive.
  */
-import { DeadlineExceeded, type Context, type ContextKey } from '../index.js';
-import { describeArgument, describeValue } from './describe.js';
-import { unref } from './host.js';
-import { DESCRIPTOR_MARK, type ContextDescriptor } from './layout.js';
-import { sourceFor, type Source } from './source.js';
+import {
+  DeadlineExceeded,
+  background,
+  cause,
+  withCancelCause,
+  type CancelCauseFunc,
+  type Context,
+  type ContextKey,
+} from '../index.js';
+import { fail } from '../internal/check.js';
+import { timerDelay, unref } from '../internal/host.js';
+import { encodeCause, stateFor } from './causes.js';
+import { messageSource } from './message.js';
+import { DESCRIPTOR_MARK, FAILURE_MARK, LIVE, type ContextDescriptor, type Source, type WorkerFailure } from './protocol.js';
+import { sharedMemorySource } from './shared-memory.js';
 
 /** ReceiveOptions tunes receiveContext. */
 export interface ReceiveOptions {
@@ -32,9 +47,6 @@ export interface ReceiveOptions {
    */
   readonly keys?: Readonly<Record<string, {}>>;
 }
-
-/** The longest delay setTimeout honours; longer ones fire at once. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * RemoteContext is a context shared by another thread, as receiveContext
@@ -55,18 +67,18 @@ export class RemoteContext implements Context {
   private _err: Error | undefined = undefined;
   /** The cause, set with _err. */
   private _cause: unknown = undefined;
-  private _promise: Promise<void> | undefined = undefined;
-  /** Resolves _promise; undefined once called, or while no one asked for done(). */
-  private _resolve: (() => void) | undefined = undefined;
-  private _controller: AbortController | undefined = undefined;
-  /** Whether the source and the deadline timer are being watched (from the first done() or signal until settled). */
-  private _watching = false;
+  /**
+   * The core context that carries done() and signal (and so afterFunc and
+   * children), with its cancel function: made on the first done() or signal,
+   * cancelled with the cause when settled. Until it exists, nothing is watched.
+   */
+  private _observed: [Context, CancelCauseFunc] | undefined = undefined;
   private _timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** Prefer receiveContext, which does the same. */
   constructor(descriptor: ContextDescriptor, options: ReceiveOptions = {}) {
     checkDescriptor(descriptor);
-    this._source = sourceFor(descriptor);
+    this._source = descriptor.state !== undefined ? sharedMemorySource(descriptor.state) : messageSource(descriptor);
     this._deadline = descriptor.deadline;
     this._values = descriptor.values;
     this._keys = new Map(Object.entries(options.keys ?? {}).map(([name, key]) => [key, name]));
@@ -84,25 +96,11 @@ export class RemoteContext implements Context {
   }
 
   done(): Promise<void> {
-    if (this._promise === undefined) {
-      if (this.err() !== undefined) this._promise = Promise.resolve();
-      else {
-        this._promise = new Promise<void>((resolve) => (this._resolve = resolve));
-        this._watch();
-      }
-    }
-    return this._promise;
+    return this._observers().done();
   }
 
   get signal(): AbortSignal {
-    if (this._controller === undefined) {
-      const done = this.err() !== undefined;
-      const controller = new AbortController();
-      if (done) controller.abort(this._cause);
-      else this._watch();
-      this._controller = controller;
-    }
-    return this._controller.signal;
+    return this._observers().signal;
   }
 
   deadline(): Date | undefined {
@@ -130,16 +128,17 @@ export class RemoteContext implements Context {
    */
   wait(timeoutMs?: number): boolean {
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      throw new TypeError(`ctxkit/worker: wait(timeoutMs) needs a number >= 0, got ${describeArgument(timeoutMs)}`);
+      fail('RemoteContext.wait', 'timeoutMs', 'a number of milliseconds >= 0, or undefined', timeoutMs);
     }
-    if (!this._source.canBlock) throw new TypeError('ctxkit/worker: wait() needs the shared-memory transport');
+    const block = this._source.block;
+    if (block === undefined) throw new TypeError('ctxkit.RemoteContext.wait: needs the shared-memory transport (this context came over messages)');
     const end = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {
       if (this.err() !== undefined) return true;
       const until = this._deadline === undefined ? end : Math.min(end, this._deadline);
       const remaining = until - Date.now();
       if (remaining <= 0) return this.err() !== undefined;
-      this._source.block(remaining);
+      block(remaining);
     }
   }
 
@@ -157,39 +156,36 @@ export class RemoteContext implements Context {
     return `Context<${this.toString()}>${err === undefined ? '' : ` (${err.message})`}`;
   }
 
-  /** Records the outcome, then tells the observers: signal first, then done(), as the core does. */
+  /** The core context for done() and signal; made, and the outcome watched, on first use. */
+  private _observers(): Context {
+    if (this._observed === undefined) {
+      const pair = withCancelCause(background());
+      this._observed = [pair[0], pair[1]];
+      if (this.err() !== undefined) pair[1](this._cause);
+      else this._watch();
+    }
+    return this._observed[0];
+  }
+
+  /** Records the outcome, then tells the observers (the core orders them: signal first, then done()). */
   private _settle(err: Error, cause: unknown): void {
     this._err = err;
     this._cause = cause;
-    if (this._watching) this._unwatch();
-    this._controller?.abort(cause);
-    const resolve = this._resolve;
-    if (resolve !== undefined) {
-      this._resolve = undefined;
-      resolve();
-    }
-  }
-
-  private readonly _poke = (): void => void this.err();
-
-  private _watch(): void {
-    if (this._watching) return;
-    this._watching = true;
-    this._source.watch(this._poke);
-    if (this._deadline !== undefined) this._arm();
-  }
-
-  private _unwatch(): void {
-    this._watching = false;
+    if (this._observed === undefined) return;
     this._source.close();
     if (this._timer !== undefined) clearTimeout(this._timer);
     this._timer = undefined;
+    this._observed[1](cause);
+  }
+
+  private _watch(): void {
+    this._source.watch(() => void this.err());
+    if (this._deadline !== undefined) this._arm();
   }
 
   /** Arms the deadline timer; a timer that wakes early (or at the 2^31-1 ms limit) re-arms. */
   private _arm(): void {
-    const delay = Math.min(Math.max(this._deadline! - Date.now(), 0), MAX_DELAY);
-    this._timer = setTimeout(this._onTimer, delay);
+    this._timer = setTimeout(this._onTimer, timerDelay(this._deadline! - Date.now()));
     unref(this._timer);
   }
 
@@ -208,6 +204,35 @@ export function receiveContext(descriptor: ContextDescriptor, options?: ReceiveO
   return new RemoteContext(descriptor, options);
 }
 
+/** How deep encodeFailure looks along an error's `cause` chain for the context's end. */
+const MAX_CHAIN = 32;
+
+/**
+ * encodeFailure makes what a worker posts back when its work under ctx (a
+ * RemoteContext) failed with error: a plain, structured-cloneable report for
+ * ContextShare.decodeFailure on the sending side. If ctx is done and error is
+ * its end — its cause or err(), or an error whose `cause` chain holds one, as
+ * Go's errors.Is would find it — the report says only how ctx ended, so that
+ * the sender rejects with its own cause(ctx). Any other error is encoded as a
+ * cause is (name, message, stack, cause chain, own properties such as `code`).
+ */
+export function encodeFailure(ctx: RemoteContext, error: unknown): WorkerFailure {
+  if (!(ctx instanceof RemoteContext)) fail('encodeFailure', 'ctx', 'a RemoteContext (from receiveContext)', ctx);
+  const err = ctx.err();
+  if (err !== undefined && isEnd(error, err, cause(ctx))) return { ctxkit: FAILURE_MARK, ended: stateFor(err) };
+  return { ctxkit: FAILURE_MARK, ended: LIVE, error: encodeCause(error) };
+}
+
+/** Whether e, or an error along its cause chain, is err or cause. */
+function isEnd(e: unknown, err: Error, why: unknown): boolean {
+  for (let i = 0; i < MAX_CHAIN; i++) {
+    if (e === err || e === why) return true;
+    if (!(e instanceof Error) || !('cause' in e)) return false;
+    e = e.cause;
+  }
+  return false;
+}
+
 function checkDescriptor(d: unknown): asserts d is ContextDescriptor {
   const c = d as Partial<ContextDescriptor> | null;
   const ok =
@@ -217,9 +242,7 @@ function checkDescriptor(d: unknown): asserts d is ContextDescriptor {
     (isSharedBuffer(c.state) || isObject(c.port) || isObject(c.outcome)) &&
     isObject(c.values) &&
     (c.deadline === undefined || typeof c.deadline === 'number');
-  if (!ok) {
-    throw new TypeError(`ctxkit/worker.receiveContext: descriptor must be a ContextDescriptor made by shareContext, got ${describeValue(d)}`);
-  }
+  if (!ok) fail('receiveContext', 'descriptor', 'a ContextDescriptor made by shareContext', d);
 }
 
 function isObject(x: unknown): boolean {

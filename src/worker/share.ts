@@ -1,12 +1,24 @@
 /**
  * The sending side: shareContext turns a context into a descriptor that a
- * worker can receive, and keeps the worker's view in step with it.
+ * worker can receive, keeps the worker's view in step with it, and maps a
+ * worker's failure back to the context's own cause (decodeFailure).
  */
-import { Canceled, DeadlineExceeded, DeadlineExceededError, afterFunc, cause, isContext, type Context } from '../index.js';
-import { describeArgument, describeValue } from './describe.js';
-import { sharedMemoryAvailable } from './host.js';
-import { CANCELED, DEADLINE, DESCRIPTOR_MARK, type ContextDescriptor, type DoneState } from './layout.js';
-import { messageTransport, sharedMemoryTransport, type Transport } from './transport.js';
+import { Canceled, DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
+import { checkContext, checkOptions, fail } from '../internal/check.js';
+import { DISPOSE } from '../internal/dispose.js';
+import { decodeCause, stateFor } from './causes.js';
+import { messageTransport } from './message.js';
+import {
+  CANCELED,
+  DEADLINE,
+  DESCRIPTOR_MARK,
+  FAILURE_MARK,
+  LIVE,
+  type ContextDescriptor,
+  type Transport,
+  type WorkerFailure,
+} from './protocol.js';
+import { sharedMemoryAvailable, sharedMemoryTransport } from './shared-memory.js';
 
 /** WorkerTransport chooses how a context reaches its workers; see ShareOptions.transport. */
 export type WorkerTransport = 'auto' | 'shared-memory' | 'message';
@@ -35,9 +47,6 @@ export interface ShareOptions {
 
 const DEFAULT_MAX_CAUSE_BYTES = 65536;
 
-/** Symbol.dispose, or the well-known stand-in where the runtime lacks it. */
-const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
-
 /**
  * ContextShare is the sending handle of a shared context. Pass `descriptor` to
  * workers (in `workerData` or `postMessage`, with `transfer` as the transfer
@@ -58,8 +67,9 @@ export class ContextShare implements Disposable {
    * memory, the descriptor's port with messages.
    */
   readonly transfer: any[];
-  /** The context being forwarded; undefined once its outcome was sent or the handle released. */
-  private _ctx: Context | undefined = undefined;
+  /** The shared context, for decodeFailure. */
+  private readonly _ctx: Context;
+  /** Where the outcome goes; undefined once it was sent or the handle released. */
   private _transport: Transport | undefined = undefined;
   /** stop() of the afterFunc registration while there is one. */
   private _stop: (() => boolean) | undefined = undefined;
@@ -71,11 +81,11 @@ export class ContextShare implements Disposable {
     deadline: number | undefined,
     values: Readonly<Record<string, unknown>>,
   ) {
+    this._ctx = ctx;
     const err = ctx.err();
     if (err !== undefined) {
       transport.send(stateFor(err), cause(ctx), err);
     } else {
-      this._ctx = ctx;
       this._transport = transport;
       this._stop = afterFunc(ctx, () => this._forward());
     }
@@ -101,19 +111,40 @@ export class ContextShare implements Disposable {
     // stop() is false when the context is already done: then _forward is queued and sends the real outcome.
     if (!stop()) return;
     const transport = this._transport!;
-    this._ctx = this._transport = undefined;
+    this._transport = undefined;
     transport.send(CANCELED, Canceled, Canceled);
   }
 
   /** [Symbol.dispose] is release(), so that `using share = shareContext(ctx)` releases at the end of the block. */
   declare [Symbol.dispose]: () => void;
 
+  /**
+   * decodeFailure turns what a worker posted with encodeFailure into the error
+   * to reject with. If the work failed because the shared context ended, that
+   * is exactly `cause(ctx)` of the context shared here (so DeadlineExceeded
+   * stays DeadlineExceeded, and a shutdown cause the same object); if the
+   * worker saw the end before this side did (it noticed the deadline first, or
+   * the share was released), DeadlineExceeded or Canceled. Any other failure
+   * is the worker's error, rebuilt as causes are.
+   */
+  decodeFailure(failure: WorkerFailure): unknown {
+    const f = failure as Partial<WorkerFailure> | null;
+    const ended = typeof f === 'object' && f !== null && f.ctxkit === FAILURE_MARK ? f.ended : undefined;
+    if (ended === LIVE && typeof f!.error === 'object' && f!.error !== null) {
+      return decodeCause(f!.error.kind, f!.error.bytes);
+    }
+    if (ended !== CANCELED && ended !== DEADLINE) {
+      return fail('ContextShare.decodeFailure', 'failure', 'a WorkerFailure made by encodeFailure', failure);
+    }
+    return cause(this._ctx) ?? (ended === DEADLINE ? DeadlineExceeded : Canceled);
+  }
+
   private _forward(): void {
     const ctx = this._ctx;
-    const transport = this._transport;
-    this._ctx = this._transport = this._stop = undefined;
-    const err = ctx!.err()!;
-    transport!.send(stateFor(err), cause(ctx!), err);
+    const transport = this._transport!;
+    this._transport = this._stop = undefined;
+    const err = ctx.err()!;
+    transport.send(stateFor(err), cause(ctx), err);
   }
 }
 
@@ -129,16 +160,19 @@ export class ContextShare implements Disposable {
  * message transport, share once per worker. Cancellation flows one way, from
  * this side to the workers.
  */
-export function shareContext(ctx: Context, options: ShareOptions = {}): ContextShare {
-  if (!isContext(ctx)) throw new TypeError(`ctxkit/worker.shareContext: ctx must be a Context, got ${describeValue(ctx)}`);
-  const values = carriedValues(ctx, options.values ?? {});
-  const transport = openTransport(options.transport ?? 'auto', maxCauseBytes(options.maxCauseBytes));
+export function shareContext(ctx: Context, options?: ShareOptions): ContextShare {
+  checkContext('shareContext', 'ctx', ctx);
+  const o = checkOptions('shareContext', 'options', options);
+  const kind = o.transport ?? 'auto';
+  if (kind !== 'auto' && kind !== 'shared-memory' && kind !== 'message') {
+    fail('shareContext', 'options.transport', "'auto', 'shared-memory' or 'message'", kind);
+  }
+  const max = o.maxCauseBytes ?? DEFAULT_MAX_CAUSE_BYTES;
+  if (!Number.isSafeInteger(max) || max < 0) fail('shareContext', 'options.maxCauseBytes', 'a non-negative integer', max);
+  const values = carriedValues(ctx, o.values ?? {});
+  const transport = openTransport(kind, max);
   const d = ctx.deadline()?.getTime();
   return new ContextShare(ctx, transport, d === undefined || Number.isNaN(d) ? undefined : d, values);
-}
-
-function stateFor(err: Error): DoneState {
-  return err === DeadlineExceeded || err instanceof DeadlineExceededError ? DEADLINE : CANCELED;
 }
 
 /** The values to carry, by name; each is checked to be cloneable now rather than when it is posted. */
@@ -149,9 +183,8 @@ function carriedValues(ctx: Context, keys: Readonly<Record<string, {}>>): Record
     if (v === undefined) continue;
     try {
       structuredClone(v);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new TypeError(`ctxkit/worker.shareContext: the value "${name}" (${describeValue(v)}) cannot be cloned to a worker: ${why}`);
+    } catch {
+      fail('shareContext', `the value of options.values.${name}`, 'structured-cloneable to cross to a worker', v);
     }
     Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
   }
@@ -161,22 +194,11 @@ function carriedValues(ctx: Context, keys: Readonly<Record<string, {}>>): Record
 function openTransport(kind: WorkerTransport, maxCause: number): Transport {
   if (kind === 'shared-memory' || (kind === 'auto' && sharedMemoryAvailable())) {
     if (!sharedMemoryAvailable()) {
-      throw new TypeError('ctxkit/worker.shareContext: shared memory is unavailable here (a page must be cross-origin isolated to use SharedArrayBuffer)');
+      throw new TypeError('ctxkit.shareContext: shared memory is unavailable here (a page must be cross-origin isolated to use SharedArrayBuffer)');
     }
     return sharedMemoryTransport(maxCause);
   }
-  if (kind !== 'auto' && kind !== 'message') {
-    throw new TypeError(`ctxkit/worker.shareContext: options.transport must be 'auto', 'shared-memory' or 'message', got ${describeArgument(kind)}`);
-  }
   const t = messageTransport();
-  if (t === undefined) throw new TypeError('ctxkit/worker.shareContext: this host has neither SharedArrayBuffer nor MessageChannel');
+  if (t === undefined) throw new TypeError('ctxkit.shareContext: this host has neither SharedArrayBuffer nor MessageChannel');
   return t;
-}
-
-function maxCauseBytes(n: number | undefined): number {
-  if (n === undefined) return DEFAULT_MAX_CAUSE_BYTES;
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new TypeError(`ctxkit/worker.shareContext: options.maxCauseBytes must be a non-negative integer, got ${describeArgument(n)}`);
-  }
-  return n;
 }

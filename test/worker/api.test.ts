@@ -136,25 +136,39 @@ test('without Atomics.waitAsync, done() is driven by a polling timer', async () 
   }
 });
 
-test('bad arguments get a TypeError that names them', () => {
-  expect(() => shareContext(null as never)).toThrow(/ctxkit\/worker.shareContext: ctx must be a Context, got null/);
-  expect(() => shareContext(background(), { transport: 'pigeon' as never })).toThrow(/options.transport must be .* got a string \("pigeon"\)/);
-  expect(() => shareContext(background(), { maxCauseBytes: -1 })).toThrow(/maxCauseBytes must be a non-negative integer, got -1/);
+test('bad arguments get a TypeError in the one ctxkit format, before anything is made', () => {
+  expect(() => shareContext(null as never)).toThrow(new TypeError('ctxkit.shareContext: ctx must be a Context, got null'));
+  expect(() => shareContext(background(), 'x' as never)).toThrow(/^ctxkit\.shareContext: options must be an object, got a string \(1 character\)$/);
+  expect(() => shareContext(background(), { transport: 'pigeon' as never })).toThrow(
+    new TypeError("ctxkit.shareContext: options.transport must be 'auto', 'shared-memory' or 'message', got a string (6 characters)"),
+  );
+  expect(() => shareContext(background(), { maxCauseBytes: -1 })).toThrow(
+    new TypeError('ctxkit.shareContext: options.maxCauseBytes must be a non-negative integer, got -1'),
+  );
   const key = createKey<() => void>('fn');
   expect(() => shareContext(withValue(background(), key, () => {}), { values: { fn: key } })).toThrow(
-    /the value "fn" \(a function \(anonymous\)\) cannot be cloned/,
+    new TypeError('ctxkit.shareContext: the value of options.values.fn must be structured-cloneable to cross to a worker, got a function (anonymous)'),
   );
-  expect(() => receiveContext({} as never)).toThrow(/receiveContext: descriptor must be a ContextDescriptor made by shareContext, got an object \(Object\)/);
-  expect(() => receiveContext(undefined as never)).toThrow(TypeError);
+  const secret = createKey<{ token: string; f: () => void }>('secret');
+  expect(() => shareContext(withValue(background(), secret, { token: 'hunter2', f: () => {} }), { values: { secret } })).toThrow(
+    /got an object \(Object\)$/,
+  );
+  expect(() => receiveContext({} as never)).toThrow(
+    new TypeError('ctxkit.receiveContext: descriptor must be a ContextDescriptor made by shareContext, got an object (Object)'),
+  );
+  expect(() => receiveContext(undefined as never)).toThrow(/^ctxkit\.receiveContext: descriptor must be .*, got undefined$/);
   const remote = receiveContext(shareContext(background()).descriptor);
-  expect(() => remote.wait(-1)).toThrow(/wait\(timeoutMs\) needs a number >= 0, got -1/);
-  expect(() => remote.wait(NaN)).toThrow(TypeError);
+  expect(() => remote.wait(-1)).toThrow(new TypeError('ctxkit.RemoteContext.wait: timeoutMs must be a number of milliseconds >= 0, or undefined, got -1'));
+  expect(() => remote.wait(NaN)).toThrow(/timeoutMs must be .* got NaN/);
+  expect(() => remote.wait('5' as never)).toThrow(/got a string \(1 character\)$/);
 });
 
 test('a message-transport descriptor is received once', () => {
   const share = shareContext(background(), { transport: 'message' });
   const remote = receiveContext(share.descriptor);
-  expect(() => receiveContext(share.descriptor)).toThrow(/already received/);
+  expect(() => receiveContext(share.descriptor)).toThrow(
+    /^ctxkit\.receiveContext: descriptor must be a descriptor not received before \(message transport: share once per worker\), got an object \(Object\)$/,
+  );
   share.release();
   expect(remote.err()).toBeUndefined(); // messages arrive when the loop turns
 });

@@ -3,7 +3,7 @@
  * serializer (browsers, Node before 20.16): directly, and end to end with
  * Node's serializer hidden.
  */
-import { decodePortable, encodePortable } from '../../src/worker/portable-codec.js';
+import { decodePortable, encodePortable } from '../../src/worker/portable.js';
 
 const roundTrip = (v: unknown): unknown => decodePortable(encodePortable(v));
 

@@ -55,7 +55,7 @@ test('needs the shared-memory transport', async () => {
   const [ctx, cancel] = withCancel(background());
   const share = shareContext(ctx, { transport: 'message' });
   await expect(ask(w, { action: 'wait', descriptor: share.descriptor, timeoutMs: 10 }, share.transfer)).rejects.toThrow(
-    /TypeError: ctxkit\/worker: wait\(\) needs the shared-memory transport/,
+    /TypeError: ctxkit\.RemoteContext\.wait: needs the shared-memory transport/,
   );
   cancel();
 });

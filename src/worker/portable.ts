@@ -7,7 +7,7 @@
  * properties), Date, RegExp, Map and Set. Anything else (functions, symbols,
  * typed arrays, nested errors, cycles) throws a TypeError, and the sender sends
  * a stand-in instead. Errors at the top of a cause and along its cause chain are
- * already plain data here (wire.ts).
+ * already plain data here (causes.ts).
  */
 
 /** encodePortable returns the portable encoding of value, or throws a TypeError if it has no encoding. */
