@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Canceled, DeadlineExceeded, background, cause, withCancelCause, type Context } from '../../src/index.js';
-import { ClientDisconnected, ResponseFinished, contextOf, fromRequest, type RequestContextOptions } from '../../src/node/index.js';
-import { MalformedDeadlineError } from '../../src/propagation/index.js';
+import { Canceled, DeadlineExceeded, background, cause, createKey, withCancelCause, withValue, type Context } from '../../src/index.js';
+import { ClientDisconnected, ResponseFinished, contextOf, findContext, fromRequest, type RequestContextOptions } from '../../src/node/index.js';
+import { MalformedDeadlineError, carry, valuesHeader } from '../../src/propagation/index.js';
 import { close, deferred, listen, listenerCounts, send, waitFor } from './servers.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -163,22 +163,105 @@ test('the listeners it adds are gone once the request ended, as if it had never 
 });
 
 test('ending it early (the returned function, or disposing the pair) cancels with the cause given and removes its listeners at once', async () => {
-  const seen = deferred<{ causes: unknown[]; restored: boolean[] }>();
+  const seen = new Map<string, { cause: unknown; restored: boolean }>();
   const port = await serve((req, res) => {
     const before = [res.listenerCount('close'), req.listenerCount('error')];
-    const [ctx, end] = fromRequest(req, res);
-    end('handler done');
-    const restored = [res.listenerCount('close') === before[0] && req.listenerCount('error') === before[1]];
     const pair = fromRequest(req, res);
-    pair[Symbol.dispose]();
-    restored.push(res.listenerCount('close') === before[0] && req.listenerCount('error') === before[1]);
-    seen.resolve({ causes: [cause(ctx), cause(pair[0])], restored });
+    if (req.url === '/end') pair[1]('handler done');
+    else pair[Symbol.dispose]();
+    const restored = res.listenerCount('close') === before[0] && req.listenerCount('error') === before[1];
+    seen.set(req.url!, { cause: cause(pair[0]), restored });
+    res.end();
+  });
+  await send(port, '/end');
+  await send(port, '/dispose');
+  expect(seen.get('/end')).toEqual({ cause: 'handler done', restored: true });
+  expect(seen.get('/dispose')).toEqual({ cause: Canceled, restored: true });
+});
+
+test('a deadline (timeoutMs) ends the request: its listeners on req and res are gone before the response closes, and the socket never had any', async () => {
+  const seen = deferred<{ cause: unknown; during: unknown; before: unknown; after: unknown }>();
+  const port = await serve(async (req, res) => {
+    const counts = () => ({ req: listenerCounts(req), res: listenerCounts(res), socket: listenerCounts(req.socket) });
+    const before = counts();
+    const [ctx] = fromRequest(req, res, { timeoutMs: 50 });
+    const during = counts();
+    await ctx.done();
+    // "Should happen": the removal follows the deadline; wait for it generously, with the response still open.
+    await waitFor(() => JSON.stringify(counts()) === JSON.stringify(before), 5_000, 'the listeners to go').catch(() => undefined);
+    seen.resolve({ cause: cause(ctx), during, before, after: counts() });
     res.end();
   });
   await send(port, '/');
   const s = await seen.promise;
-  expect(s.causes).toEqual(['handler done', Canceled]);
-  expect(s.restored).toEqual([true, true]);
+  expect(s.cause).toBe(DeadlineExceeded);
+  expect(s.during).not.toEqual(s.before);
+  expect(s.after).toEqual(s.before);
+});
+
+test('called twice for one request it returns the same pair; the later options are ignored', async () => {
+  const seen = deferred<{ same: boolean; deadline: unknown; contextOf: boolean }>();
+  const port = await serve((req, res) => {
+    const first = fromRequest(req, res);
+    const second = fromRequest(req, res, { timeoutMs: 1 });
+    seen.resolve({ same: first === second && first[0] === second[0], deadline: second[0].deadline(), contextOf: contextOf(req) === first[0] });
+    res.end();
+  });
+  await send(port, '/');
+  expect(await seen.promise).toEqual({ same: true, deadline: undefined, contextOf: true });
+});
+
+describe('derive: per-request values', () => {
+  const requestId = createKey<string>('requestId');
+  const tenant = createKey<string>('tenant');
+  const values = valuesHeader([carry('tenant', tenant)]);
+  const derive: RequestContextOptions['derive'] = (ctx, req) =>
+    values.extract(withValue(ctx, requestId, String(req.headers['x-request-id'])), req.headers);
+
+  test('contextOf(req) and onDisconnect see the derived values (a request id, a carried value); the derived context ends with the request', async () => {
+    const disconnected = deferred<{ id: unknown; tenant: unknown; cause: unknown }>();
+    const started = deferred<{ id: unknown; tenant: unknown; same: boolean }>();
+    const port = await serve((req, res) => {
+      const [ctx] = fromRequest(req, res, {
+        derive,
+        onDisconnect: (r) => disconnected.resolve({ id: contextOf(r).value(requestId), tenant: contextOf(r).value(tenant), cause: cause(contextOf(r)) }),
+      });
+      started.resolve({ id: ctx.value(requestId), tenant: ctx.value(tenant), same: contextOf(req) === ctx });
+    });
+    const client = http.request({ host: '127.0.0.1', port, path: '/', headers: { 'x-request-id': 'r-17', 'ctxkit-values': 'tenant=acme' } });
+    client.on('error', () => {});
+    client.end();
+    expect(await started.promise).toEqual({ id: 'r-17', tenant: 'acme', same: true });
+    client.destroy();
+    expect(await disconnected.promise).toEqual({ id: 'r-17', tenant: 'acme', cause: ClientDisconnected });
+  });
+
+  test('derive that throws, or returns no Context, throws from fromRequest having set up nothing', async () => {
+    const seen = deferred<{ errors: unknown[]; restored: boolean; found: boolean }>();
+    const port = await serve((req, res) => {
+      const before = JSON.stringify([listenerCounts(req), listenerCounts(res)]);
+      const errors = [
+        () => fromRequest(req, res, { derive: () => { throw new Error('no id'); } }),
+        () => fromRequest(req, res, { derive: () => ({}) as Context }),
+      ].map((f) => {
+        try {
+          f();
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      });
+      const restored = JSON.stringify([listenerCounts(req), listenerCounts(res)]) === before;
+      seen.resolve({ errors, restored, found: findContext(req) !== undefined });
+      res.end();
+    });
+    await send(port, '/');
+    const s = await seen.promise;
+    expect(String(s.errors[0])).toBe('Error: no id');
+    expect(String(s.errors[1])).toMatch(/^TypeError: ctxkit\.fromRequest: the result of options\.derive must be a Context, got an object \(Object\)$/);
+    expect(s.restored).toBe(true);
+    expect(s.found).toBe(false);
+  });
 });
 
 test('the parent (server-lifetime context) ends every request context with its cause, and their listeners go', async () => {
@@ -328,6 +411,7 @@ test('contextOf returns the context made for the request, and throws for a reque
   await send(port, '/');
   expect(await seen.promise).toBe(true);
   expect(() => contextOf({} as http.IncomingMessage)).toThrow(TypeError);
+  expect(findContext({} as http.IncomingMessage)).toBeUndefined();
 });
 
 test('bad arguments get a TypeError naming the option', async () => {
@@ -340,6 +424,7 @@ test('bad arguments get a TypeError naming the option', async () => {
       () => fromRequest(req, res, { timeoutMs: -1 }),
       () => fromRequest(req, res, { timeoutMs: NaN }),
       () => fromRequest(req, res, { onDisconnect: 'log' as unknown as () => void }),
+      () => fromRequest(req, res, { derive: 'id' as unknown as () => Context }),
     ];
     const errors = attempts.map((f) => {
       try {
