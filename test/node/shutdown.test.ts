@@ -10,7 +10,7 @@ import { background, cause, withCancelCause, type CancelCauseFunc, type Context 
 import { ResponseFinished, ServerShutdown, errorStatus, fromRequest, shutdown } from '../../src/node/index.js';
 import { close, listen, send, waitFor } from './servers.js';
 
-type Behaviour = 'quick' | 'slow' | 'until-cancelled' | 'stubborn';
+type Behaviour = 'quick' | 'slow' | 'careful' | 'until-cancelled' | 'stubborn';
 
 interface Setup {
   server: http.Server;
@@ -26,15 +26,27 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map(close));
 });
 
-/** A server whose request contexts derive from a server-lifetime `base`; the path's first segment picks the handler's behaviour. */
-async function setup(): Promise<Setup> {
-  const [base, stop] = withCancelCause(background());
+/**
+ * A server whose request contexts derive from a server-lifetime `base` (a new
+ * one unless given: servers may share one); the path's first segment picks
+ * the handler's behaviour. "careful" works 300 ms watching its context, and
+ * answers its error (503) if it ends first.
+ */
+async function setup(shared?: { base: Context; stop: CancelCauseFunc }): Promise<Setup> {
+  const [base, stop] = shared === undefined ? withCancelCause(background()) : [shared.base, shared.stop];
   const contexts = new Map<string, Context>();
   const server = http.createServer(async (req, res) => {
     const [ctx] = fromRequest(req, res, { parent: base });
     contexts.set(req.url!, ctx);
     const behaviour = req.url!.split('/')[1] as Behaviour;
     if (behaviour === 'slow') await sleep(300);
+    if (behaviour === 'careful') {
+      try {
+        await sleep(300, undefined, { signal: ctx.signal });
+      } catch {
+        res.statusCode = errorStatus(cause(ctx), req, res) ?? 500;
+      }
+    }
     if (behaviour === 'until-cancelled') {
       await ctx.done();
       res.statusCode = errorStatus(cause(ctx), req, res) ?? 500;
@@ -117,4 +129,37 @@ test('bad options get a TypeError', () => {
   expect(() => shutdown(server, { graceMs: -1 })).toThrow(TypeError);
   expect(() => shutdown(server, { cancelGraceMs: Infinity })).toThrow(TypeError);
   expect(() => shutdown(server, { cancel: 'stop' as unknown as CancelCauseFunc })).toThrow(TypeError);
+});
+
+describe('servers sharing one server-lifetime context', () => {
+  test('shut down together: the idle one closing at once does not cut short the busy one\'s request, both report "drained" truly, the context is cancelled after the last', async () => {
+    const [base, stop] = withCancelCause(background());
+    const idle = await setup({ base, stop });
+    const busy = await setup({ base, stop });
+    const reply = send(busy.port, '/careful/1');
+    await waitFor(() => busy.contexts.has('/careful/1'));
+    const outcomes = [shutdown(idle.server, { graceMs: 20_000, cancel: stop }), shutdown(busy.server, { graceMs: 20_000, cancel: stop })];
+    expect(await outcomes[0]).toBe('drained');
+    expect(base.err()).toBeUndefined();
+    expect(await reply).toMatchObject({ status: 200, body: 'careful' });
+    expect(await outcomes[1]).toBe('drained');
+    expect(cause(busy.contexts.get('/careful/1')!)).toBe(ResponseFinished);
+    expect(cause(base)).toBe(ServerShutdown);
+  });
+
+  test("one server's grace period running out ends that server's requests only", async () => {
+    const [base, stop] = withCancelCause(background());
+    const leaving = await setup({ base, stop });
+    const staying = await setup({ base, stop });
+    const cut = send(leaving.port, '/until-cancelled/1');
+    const kept = send(staying.port, '/careful/2');
+    await waitFor(() => leaving.contexts.has('/until-cancelled/1') && staying.contexts.has('/careful/2'));
+    const outcome = shutdown(leaving.server, { graceMs: 50, cancelGraceMs: 10_000 });
+    expect((await cut).status).toBe(503);
+    expect(await outcome).toBe('cancelled');
+    expect(cause(leaving.contexts.get('/until-cancelled/1')!)).toBe(ServerShutdown);
+    expect(await kept).toMatchObject({ status: 200, body: 'careful' });
+    expect(cause(staying.contexts.get('/careful/2')!)).toBe(ResponseFinished);
+    expect(base.err()).toBeUndefined();
+  });
 });
