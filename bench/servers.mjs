@@ -14,7 +14,7 @@
 // main bench runner (bench/run.mjs): { name, median, p99, unit, samples }.
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import launch from '../examples/chain/launch.cjs';
+import launch from '../test/e2e/hop-processes.cjs';
 import { markdownTable } from './lib/format.mjs';
 import { summarize } from './lib/stats.mjs';
 

@@ -6,7 +6,7 @@
 import { background, cause, withCancelCause, withTimeout, withValue } from 'ctxkit';
 import { fetchWithContext } from 'ctxkit/propagation';
 import { carriedValues, requestId } from './handler.mjs';
-import launch from './launch.cjs';
+import launch from '../../test/e2e/hop-processes.cjs';
 import { formatTimeline } from './timeline.mjs';
 
 const { monoNow, startChain } = launch;
