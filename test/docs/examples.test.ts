@@ -25,18 +25,23 @@
  *   (`https://api.example/profile`). The runner rewrites them to a real server on
  *   127.0.0.1 that this test starts (loopback.ts says what it answers), so
  *   fetches do real network I/O with the real `fetch`.
+ *
+ * The runner checks itself: fixtures/mistakes.md holds blocks that must fail
+ * (the docs' old `return promise` inside a `using` / `finally` scope among
+ * them), and each must fail naming its page, its line and the expected error.
  */
 import { join } from 'node:path';
-import { blocksOf, docPages, expectedOutput, isRunnable, type Block } from './blocks.js';
+import { blocksOf, docPages, isRunnable, type Block } from './blocks.js';
 import { startExampleServer, type ExampleServer } from './loopback.js';
-import { compileBlocks, pool, runScript, type Compiled, type RunResult } from './runner.js';
+import { compileBlocks, pool, runScript, verdict, whereOf, type Compiled, type RunResult } from './runner.js';
 
 const repoRoot = join(__dirname, '..', '..');
-const blocks: Block[] = docPages(repoRoot).flatMap((page) => blocksOf(repoRoot, page)).filter(isRunnable);
+const MISTAKES = 'test/docs/fixtures/mistakes.md';
+const blocks: Block[] = [...docPages(repoRoot), MISTAKES].flatMap((page) => blocksOf(repoRoot, page)).filter(isRunnable);
 const project = compileBlocks(repoRoot, blocks);
+const isMistake = (c: Compiled): boolean => c.block.page === MISTAKES;
 const scripts = project.compiled.filter((c) => !c.jest);
 const suites = project.compiled.filter((c) => c.jest);
-const where = (c: Compiled): string => `${c.block.page}:${c.block.line}`;
 
 let server: ExampleServer;
 let runs = new Map<Compiled, Promise<RunResult>>();
@@ -46,7 +51,11 @@ beforeAll(async () => {
   const jobs = scripts.filter((c) => c.errors.length === 0);
   const results = pool(
     jobs.map((c) => () =>
-      runScript(project, c, { origin: server.origin, untilSignal: c.block.flags.includes('until-signal'), timeoutMs: 30_000 }),
+      runScript(project, c, {
+        origin: server.origin,
+        untilSignal: c.block.flags.includes('until-signal'),
+        timeoutMs: isMistake(c) ? 2_000 : 30_000,
+      }),
     ),
   );
   runs = new Map(jobs.map((c, i) => [c, results[i]!]));
@@ -58,38 +67,32 @@ afterAll(async () => {
 });
 
 test('the pages have examples, and the compiler ran', () => {
-  expect(scripts.length).toBeGreaterThan(50);
+  expect(scripts.filter((c) => !isMistake(c)).length).toBeGreaterThan(50);
   expect(project.otherErrors).toEqual([]);
+  expect(project.compiled.some((c) => c.block.flags.includes('fragment'))).toBe(false);
 });
 
-describe.each(scripts.map((c) => [where(c), c] as const))('%s', (_name, compiled) => {
+describe.each(scripts.filter((c) => !isMistake(c)).map((c) => [whereOf(c), c] as const))('%s', (_name, compiled) => {
   test('type-checks, runs and prints what it says', async () => {
-    if (compiled.errors.length > 0) throw new Error(`${where(compiled)} does not compile:\n${compiled.errors.join('\n')}`);
-    const r = await runs.get(compiled)!;
-    const untilSignal = compiled.block.flags.includes('until-signal');
-    const ok = r.code === 0 || (untilSignal && r.signal === 'SIGTERM');
-    if (!ok || r.timedOut) {
-      const how = r.timedOut ? 'did not finish within 30 s' : `exited with ${r.code ?? r.signal}`;
-      throw new Error(`${where(compiled)} ${how}:\n${r.stderr || r.stdout}`);
-    }
-    const expected = expectedOutput(compiled.block);
-    if (expected.length > 0) {
-      const printed = r.stdout.split('\n').map((l) => l.trimEnd());
-      while (printed.length > 0 && printed[printed.length - 1] === '') printed.pop();
-      if (printed.join('\n') !== expected.join('\n')) {
-        throw new Error(
-          `${where(compiled)} printed other than its // → comments say.\nexpected:\n${expected.join('\n')}\nprinted:\n${printed.join('\n')}\n${r.stderr}`,
-        );
-      }
-    }
-  });
+    const failure = verdict(compiled, await runs.get(compiled));
+    if (failure !== undefined) throw new Error(failure);
+  }, 90_000);
+});
+
+describe.each(scripts.filter(isMistake).map((c) => [whereOf(c), c] as const))('the runner catches %s', (_name, compiled) => {
+  test('it fails, naming the page, the line and the error', async () => {
+    const expected = /^\/\/ fails with: (.*)$/m.exec(compiled.block.code)![1]!;
+    const failure = verdict(compiled, await runs.get(compiled));
+    expect(failure).toContain(`${MISTAKES}:${compiled.block.line}`);
+    expect(failure).toContain(expected);
+  }, 90_000);
 });
 
 for (const compiled of suites) {
-  describe(where(compiled), () => {
+  describe(whereOf(compiled), () => {
     if (compiled.errors.length > 0) {
       test('type-checks', () => {
-        throw new Error(`${where(compiled)} does not compile:\n${compiled.errors.join('\n')}`);
+        throw new Error(verdict(compiled, undefined));
       });
       return;
     }

@@ -11,6 +11,8 @@
  *
  * What the server answers, whatever the host was:
  * - `/slow…`: never answers; the response ends only when the client goes away.
+ * - `/stream…`: 200 and `hello ` at once, then `world` 20 ms later: a body that
+ *   is still arriving when `fetch` resolves.
  * - `/status/<code>…`: that status, body `status <code>`.
  * - `/echo…`: JSON `{ method, path, headers }` of the request.
  * - any path with `?delayMs=<n>`: the answer below after n ms.
@@ -45,6 +47,13 @@ export async function startExampleServer(): Promise<ExampleServer> {
       const status = /^\/status\/(\d{3})/.exec(url.pathname);
       if (status) {
         res.writeHead(Number(status[1]), { 'content-type': 'text/plain' }).end(`status ${status[1]}`);
+      } else if (url.pathname.startsWith('/stream')) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).write('hello ');
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          res.end('world');
+        }, 20);
+        timers.add(timer);
       } else if (url.pathname.startsWith('/echo')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ method: req.method, path: url.pathname, headers: req.headers }));

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { isJestSuite, isTypeScript, type Block } from './blocks.js';
+import { expectedOutput, isJestSuite, isTypeScript, type Block } from './blocks.js';
 import { routeToLoopback } from './loopback.js';
 
 /** A block as written into the scratch project. */
@@ -166,4 +166,31 @@ export function pool<T>(jobs: Array<() => Promise<T>>, limit = Math.max(2, Math.
 /** A diagnostic's message, without its file position. */
 function format(d: ts.Diagnostic): string {
   return `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+}
+
+/** Where a compiled block comes from, as `page:line`. */
+export function whereOf(compiled: Compiled): string {
+  return `${compiled.block.page}:${compiled.block.line}`;
+}
+
+/**
+ * Why a block failed, naming its page and line, or undefined if it passed: it
+ * compiled, exited with 0 (or by the SIGTERM a block marked `until-signal` is
+ * sent), within the time allowed, printing what its `// →` comments say.
+ */
+export function verdict(compiled: Compiled, run: RunResult | undefined): string | undefined {
+  const where = whereOf(compiled);
+  if (compiled.errors.length > 0) return `${where} does not compile:\n${compiled.errors.join('\n')}`;
+  if (!run) return `${where} was not run`;
+  const untilSignal = compiled.block.flags.includes('until-signal');
+  if (run.timedOut) return `${where} did not finish in time:\n${run.stderr || run.stdout}`;
+  if (!(run.code === 0 || (untilSignal && run.signal === 'SIGTERM'))) {
+    return `${where} exited with ${run.code ?? run.signal}:\n${run.stderr || run.stdout}`;
+  }
+  const expected = expectedOutput(compiled.block);
+  if (expected.length === 0) return undefined;
+  const printed = run.stdout.split('\n').map((l) => l.trimEnd());
+  while (printed.length > 0 && printed[printed.length - 1] === '') printed.pop();
+  if (printed.join('\n') === expected.join('\n')) return undefined;
+  return `${where} printed other than its // → comments say.\nexpected:\n${expected.join('\n')}\nprinted:\n${printed.join('\n')}\n${run.stderr}`;
 }
