@@ -18,6 +18,9 @@ afterEach(async () => {
 });
 
 const tenant = createKey<string>('tenant');
+const requestId = createKey<string>('requestId');
+/** A derive option that gives every request context the caller's request id. */
+const withRequestId: AdapterOptions['derive'] = (ctx, req) => withValue(ctx, requestId, String(req.headers['x-request-id']));
 
 interface App {
   port: number;
@@ -30,6 +33,8 @@ interface App {
   hanging: Promise<void>;
   /** Paths whose route ran. */
   routed: string[];
+  /** Resolves when the /late route saw its context's deadline pass. */
+  late: Promise<void>;
 }
 
 async function app(options: AdapterOptions = {}): Promise<App> {
@@ -38,6 +43,7 @@ async function app(options: AdapterOptions = {}): Promise<App> {
   const routed: string[] = [];
   const handled = deferred<{ status: number; headersSent: boolean; ended: boolean }>();
   const hanging = deferred();
+  const late = deferred();
   const ctxkit = expressAdapter({ ...options, log: (e) => logs.push(e) });
   const a = express();
   a.use(ctxkit.middleware);
@@ -62,6 +68,20 @@ async function app(options: AdapterOptions = {}): Promise<App> {
     hanging.resolve();
     await sleep(60_000, undefined, { signal: contextOf(req).signal });
   });
+  // Outlives its deadline, then fails only after its client went away.
+  a.get('/late', async (req, res) => {
+    const ctx = contextOf(req);
+    await ctx.done();
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    late.resolve();
+    await closed;
+    throw cause(ctx);
+  });
+  a.get('/id', (req, res) => {
+    // Typed: Express's Request is a NodeRequest, no cast needed.
+    const id: string | undefined = contextOf(req).value(requestId);
+    res.json({ id: id ?? null });
+  });
   a.get('/boom', () => {
     throw new Error('boom');
   });
@@ -81,7 +101,7 @@ async function app(options: AdapterOptions = {}): Promise<App> {
   const server = a.listen(0, '127.0.0.1');
   servers.push(server);
   const port = await listen(server);
-  return { port, logs, handled: handled.promise, passedOn, hanging: hanging.promise, routed };
+  return { port, logs, handled: handled.promise, passedOn, hanging: hanging.promise, routed, late: late.promise };
 }
 
 test('the context is available through contextOf(req), derived from the parent (its values visible), live in the route', async () => {
@@ -175,4 +195,25 @@ test('mounted directly with app.use, the middleware and the error handler are re
   servers.push(server);
   const reply = await send(await listen(server), '/slow');
   expect(reply.status).toBe(504);
+});
+
+test('derive: the route (contextOf(req), typed) and the log hook (event.ctx) see the request id', async () => {
+  const a = await app({ derive: withRequestId, timeoutMs: 50 });
+  expect(JSON.parse((await send(a.port, '/id', { headers: { 'x-request-id': 'r-1' } })).body)).toEqual({ id: 'r-1' });
+  expect((await send(a.port, '/slow', { headers: { 'x-request-id': 'r-2' } })).status).toBe(504);
+  expect(a.logs).toHaveLength(1);
+  expect(a.logs[0].status).toBe(504);
+  expect(a.logs[0].ctx?.value(requestId)).toBe('r-2');
+  expect(a.logs[0].ctx).toBe(contextOf(a.logs[0].req));
+});
+
+test('a client that goes away after the deadline ended the context is still logged once, as 499, and gets nothing', async () => {
+  const a = await app({ timeoutMs: 50 });
+  const abort = new AbortController();
+  const client = fetch(`http://127.0.0.1:${a.port}/late`, { signal: abort.signal }).catch((e: unknown) => e);
+  await a.late;
+  abort.abort();
+  expect(await a.handled).toEqual({ status: 200, headersSent: false, ended: false });
+  expect(a.logs.map((e) => e.status)).toEqual([499]);
+  expect(((await client) as Error).name).toBe('AbortError');
 });
