@@ -13,6 +13,7 @@ import { fastifyAdapter, type FastifyAdapterOptions } from '../../src/node/fasti
 import { deferred, send, waitFor } from './servers.js';
 
 const tenant = createKey<string>('tenant');
+const requestId = createKey<string>('requestId');
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
@@ -45,6 +46,7 @@ async function start(options: FastifyAdapterOptions = {}, setup?: (app: FastifyI
     hasDeadline: request.ctx.deadline() !== undefined,
     live: request.ctx.err() === undefined,
   }));
+  app.get('/id', async (request) => ({ id: request.ctx.value(requestId) ?? null, same: request.ctx === contextOf(request.raw) }));
   app.get('/slow', async (request) => {
     await sleep(60_000, undefined, { signal: request.ctx.signal });
   });
@@ -197,4 +199,16 @@ test('over HTTP/2 (Fastify({ http2: true })): request.ctx is live in the handler
     client.destroy();
     await app.close();
   }
+});
+
+test('derive: request.ctx (typed by declaration merging), contextOf(request.raw) and the log hook (event.ctx) see the request id', async () => {
+  const events: RequestLogEvent[] = [];
+  const a = await start({
+    timeoutMs: 50,
+    derive: (ctx, req) => withValue(ctx, requestId, String(req.headers['x-request-id'])),
+    log: (e) => events.push(e),
+  });
+  expect(JSON.parse((await send(a.port, '/id', { headers: { 'x-request-id': 'r-1' } })).body)).toEqual({ id: 'r-1', same: true });
+  expect((await send(a.port, '/slow', { headers: { 'x-request-id': 'r-2' } })).status).toBe(504);
+  expect(events.map((e) => [e.status, e.ctx?.value(requestId)])).toEqual([[504, 'r-2']]);
 });
