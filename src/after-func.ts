@@ -2,8 +2,8 @@
  * afterFunc: run a callback once a context is done, with a way to take it back.
  */
 import type { Context } from './context.js';
-import { internalContext } from './kinds/foreign.js';
-import { AfterEntry, addAfterEntry, removeAfterEntry, runSoon } from './tree.js';
+import { checkParent, ownContext } from './parent.js';
+import { AfterEntry, addAfterEntry, removeAfterEntry } from './tree.js';
 import { checkFunction } from './internal/check.js';
 
 /** stop() of a callback that can no longer be stopped. */
@@ -28,8 +28,9 @@ function stop(this: AfterEntry): boolean {
  * running, false if fn was already started (the context is done) or stopped.
  */
 export function afterFunc(ctx: Context, fn: () => void): () => boolean {
+  const parent = checkParent('afterFunc', 'ctx', ctx);
   checkFunction('afterFunc', 'fn', fn);
-  const node = internalContext('afterFunc', 'ctx', ctx)._governor();
+  const node = ownContext(parent)._governor();
   if (node === null) {
     // ctx can never be done: fn never runs; stop() succeeds once.
     let pending = true;
@@ -39,11 +40,6 @@ export function afterFunc(ctx: Context, fn: () => void): () => boolean {
       return stopped;
     };
   }
-  if (node.err() !== undefined) {
-    runSoon(fn);
-    return alreadyStarted;
-  }
   const entry = new AfterEntry(fn, node);
-  addAfterEntry(node, entry);
-  return stop.bind(entry);
+  return addAfterEntry(node, entry) ? stop.bind(entry) : alreadyStarted;
 }

@@ -8,8 +8,8 @@ import { afterFunc } from './after-func.js';
 import { cause } from './cause.js';
 import type { Context } from './context.js';
 import { withTimeout } from './kinds/deadline.js';
-import { internalContext } from './kinds/foreign.js';
 import { checkFunction } from './internal/check.js';
+import { checkParent } from './parent.js';
 import { timerDelay } from './internal/host.js';
 import { checkTimeout } from './validate.js';
 
@@ -21,8 +21,8 @@ import { checkTimeout } from './validate.js';
  * `setTimeout` and `Date.now` are read at call time, so fake timers drive it.
  */
 export function sleep(ctx: Context, ms: number): Promise<void> {
+  checkParent('sleep', 'ctx', ctx);
   checkTimeout('sleep', ms);
-  internalContext('sleep', 'ctx', ctx);
   const wakeAt = Date.now() + ms;
   return new Promise<void>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,7 +48,7 @@ export function sleep(ctx: Context, ms: number): Promise<void> {
  * handled, never reported as unhandled.
  */
 export function race<T>(ctx: Context, promise: PromiseLike<T> | T): Promise<T> {
-  internalContext('race', 'ctx', ctx);
+  checkParent('race', 'ctx', ctx);
   return new Promise<T>((resolve, reject) => {
     const stop = afterFunc(ctx, () => reject(cause(ctx)));
     Promise.resolve(promise).then(
@@ -73,9 +73,10 @@ export function race<T>(ctx: Context, promise: PromiseLike<T> | T): Promise<T> {
  * process alive, as a pending timer does, so that promise always settles.
  */
 export async function runWithTimeout<T>(parent: Context, ms: number, fn: (ctx: Context) => PromiseLike<T> | T): Promise<T> {
-  checkFunction('runWithTimeout', 'fn', fn);
+  checkParent('runWithTimeout', 'parent', parent);
   checkTimeout('runWithTimeout', ms);
-  const [ctx, cancel] = withTimeout(internalContext('runWithTimeout', 'parent', parent), ms);
+  checkFunction('runWithTimeout', 'fn', fn);
+  const [ctx, cancel] = withTimeout(parent, ms);
   // The child's deadline alone would not keep the process alive (see the scheduler).
   const keepAlive = setTimeout(keepWaiting, timerDelay(ms));
   try {

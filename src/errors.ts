@@ -21,18 +21,30 @@ export class CanceledError extends Error {
  */
 export class DeadlineExceededError extends Error {
   /** Always true: lets code that checks `err.timeout` (as Go's `Timeout()`) recognise it. */
-  readonly timeout = true;
+  get timeout(): true {
+    return true;
+  }
   constructor(message = 'context deadline exceeded') {
     super(message);
     this.name = 'DeadlineExceededError';
   }
 }
 
+/**
+ * Gives a shared error a stack of its name and message only: the place where
+ * ctxkit's module happened to make it says nothing about any cancellation, so
+ * printing it reads like Go's error ("context canceled"), not like a crash.
+ */
+function withoutStack<E extends Error>(error: E): E {
+  Object.defineProperty(error, 'stack', { value: `${error.name}: ${error.message}`, writable: true, configurable: true });
+  return error;
+}
+
 /** Canceled is the error `err()` reports once a context has been cancelled. */
-export const Canceled: CanceledError = new CanceledError();
+export const Canceled: CanceledError = withoutStack(new CanceledError());
 
 /** DeadlineExceeded is the error `err()` reports once a context's deadline has passed. */
-export const DeadlineExceeded: DeadlineExceededError = new DeadlineExceededError();
+export const DeadlineExceeded: DeadlineExceededError = withoutStack(new DeadlineExceededError());
 
 /**
  * Maps an abort reason from outside ctxkit to the error a context reports:

@@ -1,25 +1,34 @@
 /**
- * The cancellation tree: every link between contexts, and the algorithms on it.
+ * The cancellation tree: every link between contexts, and every algorithm on it.
+ * The kinds in kinds/ are small types that differ only in the hooks of
+ * CancelNode; they never link, attach, settle or poll by themselves.
  *
  * Each context that can be cancelled is a CancelNode. Value and without-cancel
  * contexts are pass-through: they point at their nearest cancellable ancestor
  * (their *governor*) and add no node. A node's *owner* is the governor of its
- * parent: the nearest cancellable node above it, or null for a root. Linked and
- * signal nodes have extra owners, reached through Link entries.
+ * parent: the nearest cancellable node above it, or null for a root. Linked
+ * nodes have extra owners, reached through Link entries. A *source* is a root
+ * whose state comes from outside: an AbortSignal (withSignal) or a context not
+ * made by ctxkit (a foreign parent).
+ *
+ * Where to look: `wire` is how a new node joins the tree (Go's
+ * propagateCancel); `cancelTree` is how a cancellation propagates; `attach` and
+ * `release` keep invariant 3; `pull` answers err() for a node nothing pushes to.
  *
  * Invariants
  *
  * 1. `_err` is set once, by the first cancellation that reaches the node, and
  *    never changes; `_cause` is set with it. They are the node's whole outcome.
  * 2. A node is ATTACHED when every owner will push a cancellation to it: it sits
- *    in each owner's `_children`, and each owner is attached in turn. Roots are
- *    attached by definition (nothing above them can cancel them).
+ *    in each owner's `_children`, and each owner is attached in turn. A root is
+ *    attached from birth (nothing above it can cancel it), except a source,
+ *    which is attached while it is subscribed to its outside source.
  * 3. A live node is attached only while it is *observed*: something holds its
  *    `done()` promise or `signal`, an afterFunc is registered on it, or an
- *    attached child needs it. Timer, linked and signal nodes count as observed
- *    for their whole live life (a deadline or an extra owner must reach them).
+ *    attached child needs it. Timer and linked nodes count as observed for
+ *    their whole live life (a deadline or an extra owner must reach them).
  *    When the last observation goes away (`stop()`, a child detaching), the node
- *    detaches from its owner again (`release`).
+ *    detaches from its owner again (`release`); a source unsubscribes.
  * 4. Consequently an owner references only attached children. A child that
  *    nobody observes is referenced by no one but its holder: dropped, cancelled
  *    or not, it is garbage. Nothing is pinned that no one can observe.
@@ -29,48 +38,53 @@
  *    passed. `epoch` is a fresh token after every cancellation anywhere, so a
  *    node whose `_seen` still holds the current token is live without a walk:
  *    `err()` costs O(1) however deep the chain, and a walk happens at most once
- *    per node per cancellation. `_seen` is ATTACHED or the current epoch only
- *    for a live node without a deadline: one comparison answers err() for it.
- *    A node under a deadline uses TIMED and the timed epoch instead, so that
- *    its err() always goes past invariant 8's clock check first.
- *    The exception is a subtree under a foreign parent (kinds/foreign.ts): a
- *    foreign context may be done before its signal aborts (a context shared
- *    with a busy worker thread is), so its nodes are attached as POLLED, never
- *    cached in an epoch, and every `err()` below it polls the foreign context.
- * 6. Cancellation runs in two phases. Phase 1 marks the whole attached subtree
+ *    per node per cancellation. The `_seen` marks are listed below; only the
+ *    `mark…` functions write them.
+ * 6. A foreign context may be done before its signal aborts (one shared with a
+ *    busy worker thread is), so nodes under a foreign source are POLLED, never
+ *    cached in an epoch: every `err()` below it asks the foreign context. A
+ *    linked node with a polled extra owner is polled too, and asks its owners.
+ *    An unsubscribed source is asked on every `err()` that reaches it.
+ * 7. Cancellation runs in two phases. Phase 1 marks the whole attached subtree
  *    (`_err`, `_cause`) and consumes the children lists; no user code runs, so
  *    when user code runs every descendant's `err()` is already set. Phase 2
  *    visits the nodes deepest first (post-order, correct for the DAG that
  *    linked nodes form): it detaches each from its remaining owners, releases
- *    its timer or subscription, aborts its signal, resolves its done() promise
- *    and queues its afterFunc callbacks. A listener that throws is reported by
- *    the signal and never escapes cancel().
- * 7. Both phases and every walk are iterative: depth is bounded by memory only.
- * 8. `_deadline` is fixed when a node is made (deadlines never change): its own,
- *    or the earliest above it. A node under a deadline reads the clock in err():
- *    once the deadline has passed, due deadlines expire right there, as if the
- *    host timer had fired, so a synchronous loop polling err() sees the
- *    deadline although the event loop never turns (Go's timers fire on another
- *    goroutine; ours cannot). Nodes without a deadline never read the clock.
+ *    its timer or subscription, queues its afterFunc callbacks, resolves its
+ *    done() promise and aborts its signal. A cancellation that user code starts
+ *    during phase 2 marks its subtree at once and queues its phase 2 behind the
+ *    nodes already waiting, so signals still abort deepest first and every one
+ *    has aborted when the outermost cancel() returns. A listener that throws is
+ *    reported by the signal and never escapes cancel().
+ * 8. Both phases and every walk are iterative: depth is bounded by memory only.
+ * 9. `_deadline` is fixed when a node is wired (deadlines never change): its
+ *    own, or the earliest of its owners'. A node under a deadline reads the
+ *    clock in err(): once the deadline has passed, due deadlines expire right
+ *    there, as if the host timer had fired, so a synchronous loop polling err()
+ *    sees the deadline although the event loop never turns (Go's timers fire on
+ *    another goroutine; ours cannot). Nodes without a deadline never read the clock.
  */
 import { BaseContext } from './base.js';
+import { DeadlineExceeded } from './errors.js';
 import { expireDueDeadlines } from './scheduler.js';
 
 /** A token naming one period between two cancellations (invariant 5). */
 class Epoch {}
 
-/** `_seen` of an attached node without a deadline: its state is pushed to it (invariant 2). */
+// The `_seen` marks. A live node holds exactly one; a done node holds STALE.
+/** Attached, no deadline: its state is pushed to it, so err() is one comparison. */
 const ATTACHED = new Epoch();
-/** `_seen` of an attached node under a deadline, which must still look at the clock (invariant 8). */
+/** Attached, under a deadline: err() still looks at the clock (invariant 9). */
 const TIMED = new Epoch();
-/** `_seen` of an attached node under a foreign root, which must still poll it (invariant 5). */
+/** Attached under a source that must be asked (invariant 6). */
 const POLLED = new Epoch();
-/** `_seen` of a done node, or of an unattached one that must walk up before answering. */
+/** Done, or unattached and not verified in this epoch: err() must walk up. */
 const STALE = null;
+// Otherwise `epoch` or `timedEpoch`: unattached, verified live in the current epoch.
 
 /** The current epoch: replaced on every cancellation. */
 let epoch = new Epoch();
-/** The current epoch for nodes under a deadline (invariant 5); made on first use in each epoch. */
+/** The current epoch for nodes under a deadline (invariant 9); made on first use in each epoch. */
 let timedEpoch: Epoch | null = null;
 
 /** Starts a new epoch: every cached walk becomes stale. */
@@ -79,24 +93,45 @@ function newEpoch(): void {
   timedEpoch = null;
 }
 
-/** The marks a walk leaves on a live node it verified, and a chain leaves on an attached node. */
-function verifiedMark(n: CancelNode): Epoch {
-  return n._deadline === undefined ? epoch : (timedEpoch ??= new Epoch());
+/** Whether a node with this mark is attached (invariant 2). */
+function isAttachedMark(s: Epoch | null): boolean {
+  return s === ATTACHED || s === TIMED || s === POLLED;
 }
-function attachedMark(n: CancelNode): Epoch {
-  return n._deadline === undefined ? ATTACHED : TIMED;
+
+/**
+ * Whether a mark proves its node live now, once invariant 9's clock check is
+ * behind (a node under a deadline is never proved live by its own mark alone:
+ * its err() looks at the clock first; a child inherits the deadline).
+ */
+function isKnownLive(s: Epoch | null): boolean {
+  return s === ATTACHED || s === TIMED || s === epoch || (s !== null && s === timedEpoch);
+}
+
+/** Marks a live node attached: polled under a source that must be asked, else pushed to. */
+function markAttached(n: CancelNode, polled: boolean): void {
+  n._seen = polled ? POLLED : n._deadline === undefined ? ATTACHED : TIMED;
+}
+
+/** Marks an unattached live node as verified in the current epoch. */
+function markVerified(n: CancelNode): void {
+  n._seen = n._deadline === undefined ? epoch : (timedEpoch ??= new Epoch());
+}
+
+/** Marks a node whose state is unknown until it walks up (detached, or done). */
+function markStale(n: CancelNode): void {
+  n._seen = STALE;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** One callback registered with afterFunc, in its node's list until it runs or is stopped. */
+/** One callback registered with afterFunc, in its node's list until it is queued or stopped. */
 export class AfterEntry {
   fn: () => void;
   /** The node it waits on; undefined once it was stopped or has been queued. */
   node: CancelNode | undefined;
   prev: AfterEntry | undefined = undefined;
   next: AfterEntry | undefined = undefined;
-  constructor(fn: () => void, node: CancelNode | undefined) {
+  constructor(fn: () => void, node: CancelNode) {
     this.fn = fn;
     this.node = node;
   }
@@ -111,7 +146,7 @@ class Observers {
   last: AfterEntry | undefined = undefined;
 }
 
-/** An extra edge from a secondary owner to a linked node (withLinked, withSignal). */
+/** An extra edge from a secondary owner to a linked node. */
 export class Link {
   readonly node: CancelNode;
   readonly owner: CancelNode;
@@ -130,46 +165,55 @@ export abstract class CancelNode extends BaseContext {
   /** Canceled or DeadlineExceeded once done; undefined while live (invariant 1). */
   _err: Error | undefined = undefined;
   /**
-   * The cause once done. While live it is unused, except by TimerContext, which
-   * parks there the cause its deadline will report.
+   * The cause once done. While live it is unused, except by a node with a
+   * deadline of its own, which parks there the cause its deadline will report.
    */
   _cause: unknown = undefined;
   /** Attached children and links; undefined when there are none. */
   _children: Child[] | undefined = undefined;
-  /** Index in the owner's `_children` while attached there; -1 otherwise. */
+  /** Index in the owner's `_children` while attached there; -1 otherwise (roots, detached nodes). */
   _slot = -1;
   /** Observers, made on first use; kept after done so done() and signal stay the same objects. */
   _obs: Observers | undefined = undefined;
-  /** The deadline in epoch ms, the node's own or the earliest above it; undefined for none (invariant 8). */
+  /** The deadline in epoch ms, the node's own or the earliest of its owners'; undefined for none (invariant 9). */
   _deadline: number | undefined = undefined;
-  /**
-   * ATTACHED, TIMED or POLLED while attached; otherwise the (timed) epoch in
-   * which a walk last found every ancestor live; STALE when done or unknown
-   * (invariant 5).
-   */
+  /** One of the marks above (invariant 5); written only by the mark… functions. */
   _seen: Epoch | null = STALE;
 
   _governor(): CancelNode {
     return this;
   }
 
-  /** May this node detach when nothing observes it? Plain cancel nodes and signal hubs (invariant 3). */
-  _releasable(): boolean {
+  // Hooks. The defaults are those of a plain cancellable node.
+
+  /**
+   * Whether the node stays attached for its whole live life (timer and linked
+   * nodes: a deadline or an extra owner must reach them); other nodes attach
+   * only while observed (invariant 3).
+   */
+  _staysAttached(): boolean {
     return false;
   }
-  /** Attaches a node that has no owner. Roots are born attached; signal hubs subscribe here. */
-  _attachRoot(): void {
-    this._seen = attachedMark(this);
-  }
-  /** Detaches a root that nothing observes any more; returns whether it did (only signal hubs can). */
-  _detachRoot(): boolean {
-    return false;
-  }
+  /** Runs once after a live node was wired attached: a timer node schedules its deadline here. */
+  _onWired(): void {}
   /** Releases what the node holds outside the tree (timer, links, subscription) once it is done. */
   _onDone(): void {}
-  /** For a POLLED root: checks the outside source and cancels the node if it is done; returns whether it is. */
-  _pollSource(): boolean {
+  /** Whether this root's state comes from outside (signal hubs, foreign parents): it is asked, not trusted (invariant 6). */
+  _isSource(): boolean {
     return false;
+  }
+  /** Sources only: subscribes to the outside source; returns whether err() below must still poll it. */
+  _subscribe(): boolean {
+    return false;
+  }
+  /** Sources only: stops listening to the outside source. */
+  _unsubscribe(): void {}
+  /**
+   * For a source or a polled linked node: asks the outside (or the extra
+   * owners) and, if done, cancels the node; returns whether the node is done.
+   */
+  _poll(): boolean {
+    return this._err !== undefined;
   }
 
   err(): Error | undefined {
@@ -216,28 +260,99 @@ function ownerOf(n: CancelNode): CancelNode | null {
   return p === null ? null : p._governor();
 }
 
+const NO_OWNERS: readonly (CancelNode | null)[] = [];
+
 /**
- * Gives a newly made node its starting state from its owner, without attaching
- * it: done if the owner is done, verified live if the owner is known live now.
+ * wire joins a new node to the tree: the one routine every kind calls (Go's
+ * propagateCancel). Its owners are the governor of its parent and, for a
+ * linked node, extraOwners. The node's kind has set its own deadline (and the
+ * cause that deadline reports) before; wire gives it the earliest of its
+ * owners' deadlines if that is sooner, then:
+ * - a node that stays attached (timer, linked) is done at once with the outcome
+ *   of the first done owner (its parent's governor first, then extraOwners in
+ *   order), or with DeadlineExceeded if its own deadline has passed; otherwise
+ *   it is attached to every owner, and returns its links to the extra owners;
+ * - a plain node is not attached (invariant 3): it starts done if its owner is
+ *   known to be done, verified live if its owner is known live now, and
+ *   otherwise unknown until its first err().
  */
-export function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
+export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] = NO_OWNERS): Link[] {
+  const owner = ownerOf(n);
+  if (!n._staysAttached()) {
+    adoptOwnerState(n, owner);
+    return [];
+  }
+  const own = n._deadline;
+  n._deadline = earliestDeadline(own, owner, extraOwners);
+  // err() first: it also expires an owner whose own deadline has passed.
+  const doneOwner = firstDone(owner, extraOwners);
+  if (doneOwner !== null) {
+    settle(n, doneOwner._err!, doneOwner._cause);
+    return [];
+  }
+  if (own !== undefined && own <= Date.now()) {
+    settle(n, DeadlineExceeded, n._cause);
+    return [];
+  }
+  attach(n);
+  const links = linkExtraOwners(n, owner, extraOwners);
+  n._onWired();
+  return links;
+}
+
+/** Gives a plain node its starting state from its owner, without attaching it. */
+function adoptOwnerState(n: CancelNode, owner: CancelNode | null): void {
   if (owner === null) {
-    n._attachRoot();
+    markAttached(n, false);
     return;
   }
   n._deadline = owner._deadline;
   const e = owner._err;
   if (e !== undefined) settle(n, e, owner._cause);
-  else if (isKnownLive(owner._seen)) n._seen = verifiedMark(n);
+  else if (isKnownLive(owner._seen)) markVerified(n);
 }
 
-/**
- * Whether a `_seen` mark proves its node live now, once invariant 8's clock
- * check is behind (a node under a deadline is never proved live by its own
- * mark alone: its err() looks at the clock first; a child inherits the deadline).
- */
-function isKnownLive(s: Epoch | null): boolean {
-  return s === ATTACHED || s === TIMED || s === epoch || (s !== null && s === timedEpoch);
+function earliestDeadline(own: number | undefined, owner: CancelNode | null, extra: readonly (CancelNode | null)[]): number | undefined {
+  let d = own;
+  for (let i = -1; i < extra.length; i++) {
+    const o = i < 0 ? owner : extra[i];
+    const od = o === null ? undefined : o._deadline;
+    if (od !== undefined && (d === undefined || od < d)) d = od;
+  }
+  return d;
+}
+
+function firstDone(owner: CancelNode | null, extra: readonly (CancelNode | null)[]): CancelNode | null {
+  for (let i = -1; i < extra.length; i++) {
+    const o = i < 0 ? owner : extra[i];
+    if (o !== null && o.err() !== undefined) return o;
+  }
+  return null;
+}
+
+/** Links an attached node to each distinct extra owner; a polled extra owner makes the node polled (invariant 6). */
+function linkExtraOwners(n: CancelNode, owner: CancelNode | null, extra: readonly (CancelNode | null)[]): Link[] {
+  const links: Link[] = [];
+  for (const o of extra) {
+    if (o === null || o === owner || links.some((l) => l.owner === o)) continue;
+    attach(o);
+    const link = new Link(n, o);
+    addChild(o, link);
+    links.push(link);
+    if (o._seen === POLLED) markAttached(n, true);
+  }
+  return links;
+}
+
+/** For a polled linked node's _poll: asks each extra owner, whose cancellation reaches the node through its link. */
+export function pollLinks(n: CancelNode, links: readonly Link[]): boolean {
+  for (let i = 0; i < links.length && n._err === undefined; i++) links[i].owner.err();
+  return n._err !== undefined;
+}
+
+/** For a linked node's _onDone: leaves every extra owner still holding a link to it. */
+export function unlinkAll(links: readonly Link[]): void {
+  for (const link of links) if (link._slot >= 0) removeChild(link.owner, link);
 }
 
 /** err() for a node not proved live by its mark: done, under a deadline, polled or unknown. */
@@ -259,10 +374,10 @@ function slowErr(n: CancelNode): Error | undefined {
  * observes the node (a context made already done, an unattached node found done
  * by a walk) or tell its observers themselves (phase 2 of cancelTree).
  */
-export function settle(n: CancelNode, err: Error, cause: unknown): void {
+function settle(n: CancelNode, err: Error, cause: unknown): void {
   n._err = err;
   n._cause = cause;
-  n._seen = STALE;
+  markStale(n);
 }
 
 /** Whether anything still observes n (invariant 3, timers and links aside). */
@@ -272,7 +387,7 @@ function isObserved(n: CancelNode): boolean {
 }
 
 /** Attaches a live node and returns its observers. The caller has checked err(). */
-export function observe(n: CancelNode): Observers {
+function observe(n: CancelNode): Observers {
   attach(n);
   return (n._obs ??= new Observers());
 }
@@ -281,14 +396,14 @@ export function observe(n: CancelNode): Observers {
  * Attaches a live node, and every unattached owner above it (invariant 2).
  * The caller has checked err(), which verified the whole chain live.
  */
-export function attach(n: CancelNode): void {
+function attach(n: CancelNode): void {
   // First find the nearest attached node above, to learn whether the chain is
-  // attached or polled; then link every node below it.
+  // pushed to or polled; then link every node below it.
   let top = n;
-  while (!isAttached(top)) {
+  while (!isAttachedMark(top._seen)) {
     const owner = ownerOf(top);
     if (owner === null) {
-      top._attachRoot();
+      markAttached(top, top._subscribe());
       break;
     }
     top = owner;
@@ -297,23 +412,13 @@ export function attach(n: CancelNode): void {
   for (let c = n; c !== top; ) {
     const owner = ownerOf(c)!;
     addChild(owner, c);
-    c._seen = polled ? POLLED : attachedMark(c);
+    markAttached(c, polled);
     c = owner;
   }
 }
 
-function isAttached(n: CancelNode): boolean {
-  const s = n._seen;
-  return s === ATTACHED || s === TIMED || s === POLLED;
-}
-
-/** Makes a root whose state comes from outside and must be polled (a foreign parent's adapter). */
-export function attachPolledRoot(n: CancelNode): void {
-  n._seen = POLLED;
-}
-
 /** Adds a child or link to a live, attached-or-attaching owner. */
-export function addChild(owner: CancelNode, child: Child): void {
+function addChild(owner: CancelNode, child: Child): void {
   let list = owner._children;
   if (list === undefined) owner._children = list = [];
   child._slot = list.length;
@@ -321,7 +426,7 @@ export function addChild(owner: CancelNode, child: Child): void {
 }
 
 /** Removes a child or link from its owner's list, then releases the owner if nothing observes it now. */
-export function removeChild(owner: CancelNode, child: Child): void {
+function removeChild(owner: CancelNode, child: Child): void {
   unlink(owner, child);
   release(owner);
 }
@@ -338,59 +443,78 @@ function unlink(owner: CancelNode, child: Child): void {
 }
 
 /** Detaches n, and then each owner above it, for as long as nothing observes them (invariant 3). */
-export function release(n: CancelNode): void {
-  while (n._err === undefined && n._children === undefined && n._releasable() && !isObserved(n)) {
+function release(n: CancelNode): void {
+  while (n._err === undefined && n._children === undefined && !n._staysAttached() && !isObserved(n)) {
     const owner = ownerOf(n);
     if (owner === null) {
-      if (n._detachRoot()) n._seen = STALE;
+      // A plain root stays attached; a source stops listening.
+      if (n._isSource()) {
+        n._unsubscribe();
+        markStale(n);
+      }
       return;
     }
     if (n._slot < 0) return;
     unlink(owner, n);
-    n._seen = STALE;
+    markStale(n);
     n = owner;
   }
 }
 
 /** Answers err() for a node that is not known live, by walking up (invariant 5). */
 function pull(n: CancelNode): Error | undefined {
-  let top = n;
-  let above: CancelNode | null;
   let cacheable = true;
+  let m = n;
+  // Find the authority: the first node up from n that is done, known live, or the root.
   for (;;) {
-    above = ownerOf(top);
-    if (above === null || above._err !== undefined) break;
-    const s = above._seen;
-    if (isKnownLive(s)) break;
-    if (s === POLLED) {
+    const above = ownerOf(m);
+    if (m._seen === POLLED || (above === null && m._isSource())) {
       cacheable = false;
-      if (above._pollSource()) break;
+      if (m._poll()) break;
     }
-    top = above;
+    if (above === null) break;
+    m = above;
+    if (m._err !== undefined || isKnownLive(m._seen)) break;
   }
-  const err = above === null ? undefined : above._err;
-  // Record the answer on the unattached nodes passed: nothing observes them, so
-  // becoming done needs no further work. (Polled nodes were reached by the push.)
-  for (let m: CancelNode = n; ; m = ownerOf(m)!) {
-    if (m._slot < 0 && m._err === undefined) {
-      if (err !== undefined) settle(m, err, above!._cause);
-      else if (cacheable) m._seen = verifiedMark(m);
-    }
-    if (m === top) break;
+  // Record the answer on the unattached nodes below it: nothing observes them,
+  // so becoming done needs no further work (attached ones were pushed to).
+  const err = m._err;
+  for (let c = n; c !== m; c = ownerOf(c)!) {
+    if (c._slot >= 0 || c._err !== undefined) continue;
+    if (err !== undefined) settle(c, err, m._cause);
+    else if (cacheable) markVerified(c);
   }
   return n._err;
 }
 
-/** Cancels a live node and everything attached below it (invariant 6). */
+/** Nodes marked done by a cancellation whose observers are still to be told (phase 2, invariant 7). */
+let phase2: CancelNode[] | null = null;
+/** True while phase 2 runs: a cancellation started by user code then queues behind it. */
+let inPhase2 = false;
+
+/** Cancels a live node and everything attached below it (invariant 7). */
 export function cancelTree(root: CancelNode, err: Error, cause: unknown): void {
   newEpoch();
   settle(root, err, cause);
-  if (root._children === undefined) {
-    finish(root);
+  if (inPhase2) {
+    const queue = (phase2 ??= []);
+    if (root._children === undefined) queue.push(root);
+    else for (const n of markSubtree(root, err, cause)) queue.push(n);
     return;
   }
-  const order = markSubtree(root, err, cause);
-  for (let i = 0; i < order.length; i++) finish(order[i]);
+  inPhase2 = true;
+  try {
+    if (root._children === undefined) finish(root);
+    else {
+      const order = markSubtree(root, err, cause);
+      for (let i = 0; i < order.length; i++) finish(order[i]);
+    }
+    const queued = phase2;
+    if (queued !== null) for (let i = 0; i < queued.length; i++) finish(queued[i]);
+  } finally {
+    inPhase2 = false;
+    phase2 = null;
+  }
 }
 
 /** Phase 1: marks the attached subtree done; returns it in post-order (deepest first). */
@@ -436,24 +560,28 @@ function takeChildren(n: CancelNode): Child[] | undefined {
   return list;
 }
 
-/** Phase 2 for one node: detach, release, then tell its observers. */
+/**
+ * Phase 2 for one node: detach, release, then tell its observers. The
+ * afterFunc callbacks are queued first, so one registered by an abort listener
+ * runs after them (registration order).
+ */
 function finish(n: CancelNode): void {
   if (n._slot >= 0) removeChild(ownerOf(n)!, n);
   n._onDone();
   const obs = n._obs;
   if (obs === undefined) return;
-  obs.controller?.abort(n._cause);
-  const resolve = obs.resolve;
-  if (resolve !== undefined) {
-    obs.resolve = undefined;
-    resolve();
-  }
   let entry = obs.first;
   obs.first = obs.last = undefined;
   for (; entry !== undefined; entry = entry.next) {
     entry.node = undefined;
     runSoon(entry.fn);
   }
+  const resolve = obs.resolve;
+  if (resolve !== undefined) {
+    obs.resolve = undefined;
+    resolve();
+  }
+  obs.controller?.abort(n._cause);
 }
 
 /**
@@ -474,16 +602,29 @@ export function runSoon(fn: () => void): void {
   });
 }
 
-/** Appends an afterFunc entry to a live node's observers (attaching the node). */
-export function addAfterEntry(n: CancelNode, entry: AfterEntry): void {
-  const obs = observe(n);
+/**
+ * Registers an afterFunc callback on a node: appended to its list while the
+ * node is live, or done but still waiting for phase 2 with callbacks queued
+ * before it (registration order); run soon if the node is done and told.
+ * Returns whether it was appended (false: it was run, and can no longer be stopped).
+ */
+export function addAfterEntry(n: CancelNode, entry: AfterEntry): boolean {
+  let obs: Observers;
+  if (n.err() === undefined) obs = observe(n);
+  else if (n._obs !== undefined && n._obs.first !== undefined) obs = n._obs;
+  else {
+    entry.node = undefined;
+    runSoon(entry.fn);
+    return false;
+  }
   entry.prev = obs.last;
   if (obs.last === undefined) obs.first = entry;
   else obs.last.next = entry;
   obs.last = entry;
+  return true;
 }
 
-/** Takes a pending afterFunc entry out of its node's list; releases the node if that was its last observer. */
+/** Takes a pending afterFunc entry out of its live node's list; releases the node if that was its last observer. */
 export function removeAfterEntry(n: CancelNode, entry: AfterEntry): void {
   const obs = n._obs!;
   if (entry.prev === undefined) obs.first = entry.next;

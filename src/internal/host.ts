@@ -2,6 +2,7 @@
  * What differs between JavaScript hosts (Node, Deno, Bun, browsers, workerd),
  * in one place for the core and every subpath.
  */
+import { DISPOSE } from './dispose.js';
 
 /** The longest delay setTimeout honours; longer ones fire at once (Node) or wrap. */
 export const MAX_DELAY = 2 ** 31 - 1;
@@ -22,4 +23,43 @@ export function unref(handle: unknown): void {
   }
   const deno = (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno;
   if (typeof handle === 'number' && typeof deno?.unrefTimer === 'function') deno.unrefTimer(handle);
+}
+
+type AddAbortListener = (signal: AbortSignal, listener: () => void) => Record<symbol, () => void>;
+
+/** Node's events.addAbortListener, where the host is Node itself (Deno's and Bun's emulations may not resist). */
+function nodeAddAbortListener(): AddAbortListener | undefined {
+  const g = globalThis as {
+    process?: { versions?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+    Deno?: unknown;
+  };
+  const p = g.process;
+  if (p === undefined || g.Deno !== undefined || p.versions?.bun !== undefined || typeof p.getBuiltinModule !== 'function') {
+    return undefined;
+  }
+  const events = p.getBuiltinModule('events') as { addAbortListener?: AddAbortListener } | undefined;
+  return typeof events?.addAbortListener === 'function' ? events.addAbortListener : undefined;
+}
+
+let addAbortListener: AddAbortListener | null | undefined;
+
+/**
+ * onAbort calls listener once when signal aborts, in a way no other listener
+ * can suppress with stopImmediatePropagation(), and returns the function that
+ * unsubscribes. The signal must not have aborted yet.
+ *
+ * Node: events.addAbortListener. Elsewhere: a listener on AbortSignal.any([signal]),
+ * whose abort the platform runs after the signal's own listeners, whatever they
+ * do. Only a host with neither (pre-2023 browsers) falls back to a plain listener.
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (addAbortListener === undefined) addAbortListener = nodeAddAbortListener() ?? null;
+  if (addAbortListener !== null) {
+    const subscription = addAbortListener(signal, listener);
+    return () => subscription[DISPOSE]();
+  }
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  const target = typeof any === 'function' ? any([signal]) : signal;
+  target.addEventListener('abort', listener, { once: true });
+  return () => target.removeEventListener('abort', listener);
 }

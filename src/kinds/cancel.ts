@@ -1,29 +1,27 @@
 /**
  * withCancel and withCancelCause: the plain cancellable context.
  */
+import type { BaseContext } from '../base.js';
 import type { CancelCauseFunc, CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelCausePair, cancelPair } from '../pair.js';
-import { CancelNode, adoptOwnerState } from '../tree.js';
-import type { BaseContext } from '../base.js';
-import { internalContext } from './foreign.js';
+import { checkParent, ownContext } from '../parent.js';
+import { CancelNode, wire } from '../tree.js';
 
 /**
- * The plain cancellable node. It holds no deadline of its own and is attached to
- * its parent only while something observes it (tree.ts, invariant 3).
+ * The plain cancellable node: all hooks at their defaults. It holds no
+ * deadline of its own and is attached to its parent only while something
+ * observes it (tree.ts, invariant 3).
  */
 class CancelContext extends CancelNode {
-  override _releasable(): boolean {
-    return true;
-  }
   _label(): string {
     return 'WithCancel';
   }
 }
 
-/** A new plain node under parent, starting from what is known of the parent now. */
-export function plainChild(parent: BaseContext): CancelContext {
+/** A new plain node under parent, wired into the tree. */
+export function plainChild(parent: BaseContext): CancelNode {
   const node = new CancelContext(parent);
-  adoptOwnerState(node, parent._governor());
+  wire(node);
   return node;
 }
 
@@ -33,7 +31,7 @@ export function plainChild(parent: BaseContext): CancelContext {
  * Always call cancel (or `using` the pair) once the work is finished.
  */
 export function withCancel(parent: Context): ContextPair<CancelFunc> {
-  return cancelPair(plainChild(internalContext('withCancel', 'parent', parent)));
+  return cancelPair(plainChild(ownContext(checkParent('withCancel', 'parent', parent))));
 }
 
 /**
@@ -41,5 +39,5 @@ export function withCancel(parent: Context): ContextPair<CancelFunc> {
  * `cause(ctx)` reports; `err()` is still Canceled.
  */
 export function withCancelCause(parent: Context): ContextPair<CancelCauseFunc> {
-  return cancelCausePair(plainChild(internalContext('withCancelCause', 'parent', parent)));
+  return cancelCausePair(plainChild(ownContext(checkParent('withCancelCause', 'parent', parent))));
 }

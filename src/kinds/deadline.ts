@@ -8,10 +8,10 @@ import { formatDuration } from '../describe.js';
 import { DeadlineExceeded } from '../errors.js';
 import { cancelPair } from '../pair.js';
 import { schedule, unschedule, type Scheduled } from '../scheduler.js';
-import { CancelNode, attach, settle } from '../tree.js';
+import { checkParent, ownContext } from '../parent.js';
+import { CancelNode, wire } from '../tree.js';
 import { MAX_TIME, checkDeadline, checkTimeout } from '../validate.js';
 import { plainChild } from './cancel.js';
-import { internalContext } from './foreign.js';
 
 /**
  * A node with its own deadline. It stays attached for its whole live life, so
@@ -28,6 +28,12 @@ class TimerContext extends CancelNode implements Scheduled {
     this._cause = deadlineCause;
   }
 
+  override _staysAttached(): boolean {
+    return true;
+  }
+  override _onWired(): void {
+    schedule(this);
+  }
   _expire(): void {
     this._cancel(DeadlineExceeded, this._cause);
   }
@@ -41,22 +47,18 @@ class TimerContext extends CancelNode implements Scheduled {
 }
 
 /** The shared path of the four constructors, after their arguments were checked. */
-function deadlineChild(parentArg: unknown, fn: string, at: number, now: number, cause: unknown): ContextPair<CancelFunc> {
-  const parent = internalContext(fn, 'parent', parentArg);
-  const owner = parent._governor();
-  // err() first: it also expires the owner if its own deadline has passed.
-  const ownerErr = owner === null ? undefined : owner.err();
-  const inherited = owner === null ? undefined : owner._deadline;
+function deadlineChild(parent: BaseContext, at: number, cause: unknown): ContextPair<CancelFunc> {
+  const inherited = parent._governor()?._deadline;
   // As in Go: under an earlier deadline, a child needs no timer of its own.
   if (inherited !== undefined && inherited < at) return cancelPair(plainChild(parent));
   const node = new TimerContext(parent, at, cause ?? DeadlineExceeded);
-  if (ownerErr !== undefined) settle(node, ownerErr, owner!._cause);
-  else if (at <= now) settle(node, DeadlineExceeded, node._cause);
-  else {
-    attach(node);
-    schedule(node);
-  }
+  wire(node);
   return cancelPair(node);
+}
+
+/** now + ms, clamped to the range of Date so deadline() and String(ctx) stay valid for any finite ms. */
+function deadlineAfter(ms: number): number {
+  return Math.min(Math.max(Date.now() + ms, -MAX_TIME), MAX_TIME);
 }
 
 /**
@@ -67,30 +69,32 @@ function deadlineChild(parentArg: unknown, fn: string, at: number, now: number, 
  * already done.
  */
 export function withDeadline(parent: Context, d: Date | number): ContextPair<CancelFunc> {
+  const p = checkParent('withDeadline', 'parent', parent);
   const at = checkDeadline('withDeadline', d);
-  return deadlineChild(parent, 'withDeadline', at, Date.now(), undefined);
+  return deadlineChild(ownContext(p), at, undefined);
 }
 
 /** withDeadlineCause is withDeadline whose deadline reports `cause` from cause(ctx). */
 export function withDeadlineCause(parent: Context, d: Date | number, cause: unknown): ContextPair<CancelFunc> {
+  const p = checkParent('withDeadlineCause', 'parent', parent);
   const at = checkDeadline('withDeadlineCause', d);
-  return deadlineChild(parent, 'withDeadlineCause', at, Date.now(), cause);
+  return deadlineChild(ownContext(p), at, cause);
 }
 
 /**
  * withTimeout is withDeadline(parent, now + ms). `ms <= 0` gives a context that
  * is already done; fractions of a millisecond are kept. A timeout beyond the
- * range of Date is clamped to the last representable instant.
+ * range of Date is clamped to the first or last representable instant.
  */
 export function withTimeout(parent: Context, ms: number): ContextPair<CancelFunc> {
+  const p = checkParent('withTimeout', 'parent', parent);
   checkTimeout('withTimeout', ms);
-  const now = Date.now();
-  return deadlineChild(parent, 'withTimeout', Math.min(now + ms, MAX_TIME), now, undefined);
+  return deadlineChild(ownContext(p), deadlineAfter(ms), undefined);
 }
 
 /** withTimeoutCause is withTimeout whose deadline reports `cause` from cause(ctx). */
 export function withTimeoutCause(parent: Context, ms: number, cause: unknown): ContextPair<CancelFunc> {
+  const p = checkParent('withTimeoutCause', 'parent', parent);
   checkTimeout('withTimeoutCause', ms);
-  const now = Date.now();
-  return deadlineChild(parent, 'withTimeoutCause', Math.min(now + ms, MAX_TIME), now, cause);
+  return deadlineChild(ownContext(p), deadlineAfter(ms), cause);
 }

@@ -1,19 +1,19 @@
 /**
  * Parents not made by this package: any object implementing Context.
  *
- * Each foreign context gets one ForeignParent, made on first use and kept in a
- * WeakMap for as long as the foreign context lives. It subscribes once to the
- * foreign signal, so however many children a foreign context has, it carries a
- * single listener, and cancellation reaches them synchronously when it aborts.
- * Because a foreign context may be done before its signal aborts (one shared
- * with a busy worker is), err() anywhere below it also polls it (tree.ts,
- * invariant 5): a listener that stops the abort event cannot hide it either.
+ * Each foreign context gets one ForeignParent, a source root made on first use
+ * and kept in a WeakMap for as long as the foreign context lives. While any
+ * child is attached below it, it listens once to the foreign signal (a
+ * subscription no other listener can suppress), so however many children a
+ * foreign context has it carries a single listener, and cancellation reaches
+ * them synchronously when it aborts. Because a foreign context may be done
+ * before its signal aborts (one shared with a busy worker is), err() anywhere
+ * below it also asks it (tree.ts, invariant 6).
  */
-import { BaseContext } from '../base.js';
 import type { Context } from '../context.js';
 import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
-import { CancelNode, attachPolledRoot, cancelTree, settle } from '../tree.js';
-import { fail, isContext, isSignalLike } from '../internal/check.js';
+import { onAbort } from '../internal/host.js';
+import { CancelNode, cancelTree } from '../tree.js';
 
 const adapters = new WeakMap<object, ForeignParent>();
 
@@ -21,41 +21,35 @@ const adapters = new WeakMap<object, ForeignParent>();
 class ForeignParent extends CancelNode {
   private readonly _foreign: Context;
   private readonly _input: AbortSignal;
-  private readonly _onAbort = (): void => void this._pollSource();
+  private _stopListening: (() => void) | undefined = undefined;
 
   constructor(foreign: Context, input: AbortSignal) {
     super(null);
     this._foreign = foreign;
     this._input = input;
     this._deadline = deadlineOf(foreign);
-    this._attachRoot();
-    if (this._foreignDone()) {
-      settle(this, ...outcomeOf(foreign, input));
-    } else {
-      input.addEventListener('abort', this._onAbort);
-    }
   }
 
-  override _attachRoot(): void {
-    attachPolledRoot(this);
+  override _isSource(): boolean {
+    return true;
   }
-  /** The foreign context may be done before its signal aborts: look at it directly. */
-  override err(): Error | undefined {
-    if (this._err === undefined) this._pollSource();
-    return this._err;
+  override _subscribe(): boolean {
+    this._stopListening ??= onAbort(this._input, () => void this._poll());
+    return true;
   }
-  override _pollSource(): boolean {
+  override _unsubscribe(): void {
+    this._stopListening?.();
+    this._stopListening = undefined;
+  }
+  override _poll(): boolean {
     if (this._err !== undefined) return true;
-    if (!this._foreignDone()) return false;
-    // Asking may have run _onAbort already: a foreign err() may abort its own signal.
+    if (!this._input.aborted && this._foreign.err() === undefined) return false;
+    // Asking may have cancelled this node already: a foreign err() may abort its own signal.
     if (this._err === undefined) cancelTree(this, ...outcomeOf(this._foreign, this._input));
     return true;
   }
-  private _foreignDone(): boolean {
-    return this._input.aborted || this._foreign.err() !== undefined;
-  }
   override _onDone(): void {
-    this._input.removeEventListener('abort', this._onAbort);
+    this._unsubscribe();
   }
   override _valueAboveRoot(key: unknown): unknown {
     return this._foreign.value(key as {});
@@ -80,20 +74,9 @@ function outcomeOf(foreign: Context, input: AbortSignal): [Error, unknown] {
   return [err, reason ?? ferr ?? err];
 }
 
-/**
- * The context to build on for a parent argument: the parent itself when it is
- * ours, else the adapter of a foreign one. Throws a TypeError naming fn and arg
- * when it is not a Context at all.
- */
-export function internalContext(fn: string, arg: string, ctx: unknown): BaseContext {
-  if (ctx instanceof BaseContext) return ctx;
-  if (!isContext(ctx)) return fail(fn, arg, 'a Context', ctx);
+/** The adapter of a foreign context (checked by checkParent), made on first use. */
+export function foreignParent(ctx: Context): CancelNode {
   let adapter = adapters.get(ctx);
-  if (adapter === undefined) {
-    const input = ctx.signal;
-    if (!isSignalLike(input)) fail(fn, `${arg}.signal`, 'an AbortSignal', input);
-    adapter = new ForeignParent(ctx, input);
-    adapters.set(ctx, adapter);
-  }
+  if (adapter === undefined) adapters.set(ctx, (adapter = new ForeignParent(ctx, ctx.signal)));
   return adapter;
 }

@@ -1,50 +1,48 @@
 /**
  * withSignal: a context that is also done when an AbortSignal aborts.
  *
- * Every signal gets one SignalHub, a root node that listens to it once for all
- * the contexts made from it, and stops listening when none of them is live.
+ * Every signal gets one SignalHub, a source root that listens to it once for
+ * all the contexts made from it (a subscription no other listener can
+ * suppress), and stops listening when none of them is live.
  */
-import type { BaseContext } from '../base.js';
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { Canceled, errorForReason } from '../errors.js';
-import { CancelNode, settle } from '../tree.js';
 import { checkSignal } from '../internal/check.js';
-import { internalContext } from './foreign.js';
-import { LinkedContext, linkNode } from './linked.js';
+import { onAbort } from '../internal/host.js';
+import { checkParent, ownContext } from '../parent.js';
+import { CancelNode, cancelTree } from '../tree.js';
+import { LinkedContext } from './linked.js';
 
 const hubs = new WeakMap<AbortSignal, SignalHub>();
 
 /** The node standing for one AbortSignal; subscribed only while a live context links to it. */
 class SignalHub extends CancelNode {
   private readonly _input: AbortSignal;
-  private _listening = false;
-  private readonly _onAbort = (): void => this._cancel(...outcomeOf(this._input));
+  private _stopListening: (() => void) | undefined = undefined;
 
   constructor(input: AbortSignal) {
     super(null);
     this._input = input;
   }
 
-  /** Answers from the signal itself while not subscribed. */
-  override err(): Error | undefined {
-    if (this._err === undefined && !this._listening && this._input.aborted) settle(this, ...outcomeOf(this._input));
-    return this._err;
-  }
-  override _releasable(): boolean {
+  override _isSource(): boolean {
     return true;
   }
-  override _attachRoot(): void {
-    super._attachRoot();
-    this._listening = true;
-    this._input.addEventListener('abort', this._onAbort);
+  /** While subscribed the abort is pushed, and nothing can suppress it: no polling needed. */
+  override _subscribe(): boolean {
+    this._stopListening ??= onAbort(this._input, () => void this._poll());
+    return false;
   }
-  override _detachRoot(): boolean {
-    this._listening = false;
-    this._input.removeEventListener('abort', this._onAbort);
-    return true;
+  override _unsubscribe(): void {
+    this._stopListening?.();
+    this._stopListening = undefined;
+  }
+  override _poll(): boolean {
+    if (this._err === undefined && this._input.aborted) cancelTree(this, ...outcomeOf(this._input));
+    return this._err !== undefined;
   }
   override _onDone(): void {
-    this._detachRoot();
+    this._unsubscribe();
   }
   _label(): string {
     return 'AbortSignal';
@@ -71,9 +69,9 @@ class SignalContext extends LinkedContext {
  * Canceled. All contexts made from one signal share one listener on it.
  */
 export function withSignal(parent: Context, signal: AbortSignal): ContextPair<CancelFunc> {
-  const base: BaseContext = internalContext('withSignal', 'parent', parent);
+  const p = checkParent('withSignal', 'parent', parent);
   checkSignal('withSignal', 'signal', signal);
   let hub = hubs.get(signal);
   if (hub === undefined) hubs.set(signal, (hub = new SignalHub(signal)));
-  return linkNode(new SignalContext(base), [hub]);
+  return LinkedContext.pair(new SignalContext(ownContext(p)), [hub]);
 }

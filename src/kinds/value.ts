@@ -5,8 +5,8 @@ import { NO_KEY, type BaseContext } from '../base.js';
 import type { Context, ContextKey } from '../context.js';
 import { describeKey, describeValue } from '../describe.js';
 import { fail } from '../internal/check.js';
+import { checkParent, ownContext } from '../parent.js';
 import { checkKey } from '../validate.js';
-import { internalContext } from './foreign.js';
 import { PassThroughContext } from './passthrough.js';
 
 /** Any key but a typed one, whose value must then match its type (the first overload). */
@@ -50,8 +50,9 @@ export class ValueContext extends PassThroughContext {
 export function withValue<T>(parent: Context, key: ContextKey<T>, value: NoInfer<T>): Context;
 export function withValue<K extends {}>(parent: Context, key: K & UntypedKey<K>, value: unknown): Context;
 export function withValue(parent: Context, key: unknown, value: unknown): Context {
+  const p = checkParent('withValue', 'parent', parent);
   checkKey('withValue', key);
-  return new ValueContext(internalContext('withValue', 'parent', parent), key, value);
+  return new ValueContext(ownContext(p), key, value);
 }
 
 /** The key objects createKey makes: frozen, compared by identity. */

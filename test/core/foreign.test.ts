@@ -36,6 +36,10 @@ test('one listener on the foreign signal however many children it has', () => {
   for (const [c] of children) c.signal;
   expect(getEventListeners(foreign.signal, 'abort')).toHaveLength(2); // ForeignContext's own + ctxkit's
   for (const [, cancel] of children) cancel();
+  // Nothing below the foreign context is live any more: ctxkit stops listening.
+  expect(getEventListeners(foreign.signal, 'abort')).toHaveLength(1);
+  const [again] = withCancel(foreign);
+  void again.signal;
   expect(getEventListeners(foreign.signal, 'abort')).toHaveLength(2);
   foreign.cancel(Canceled);
   expect(getEventListeners(foreign.signal, 'abort')).toHaveLength(0);
