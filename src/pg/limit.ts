@@ -1,0 +1,37 @@
+/**
+ * The server-side limit for a statement run under a context with a deadline:
+ * PostgreSQL's statement_timeout, lowered to the time the context has left
+ * (never raised above a shorter limit already in force), so the server ends
+ * the statement by itself even if this process dies.
+ */
+import type { Context } from '../index.js';
+
+/** The milliseconds ctx has left, rounded up and at least 1 (0 would mean "no limit"); undefined without a deadline. */
+export function remainingMs(ctx: Context): number | undefined {
+  const deadline = ctx.deadline();
+  return deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline.getTime() - Date.now()));
+}
+
+/**
+ * The statement that sets statement_timeout to at most `ms`: for the session
+ * (undone with RESET_LIMIT) or, with `local`, for the current transaction.
+ */
+export function limitStatement(ms: number, local: boolean): string {
+  return (
+    `SELECT set_config('statement_timeout', CASE WHEN setting::bigint > 0 AND setting::bigint <= ${ms} THEN setting ELSE '${ms}' END, ${local}) ` +
+    `FROM pg_settings WHERE name = 'statement_timeout'`
+  );
+}
+
+/** Puts statement_timeout back to the session's own value. */
+export const RESET_LIMIT = 'RESET statement_timeout';
+
+/**
+ * isLimitError tells whether a driver error is a cancelled statement
+ * (SQLSTATE 57014) after ctx's deadline: the server-side limit firing, not
+ * another cause.
+ */
+export function isLimitError(ctx: Context, error: unknown): boolean {
+  const deadline = ctx.deadline();
+  return deadline !== undefined && (error as { code?: unknown } | null)?.code === '57014' && Date.now() >= deadline.getTime() - 1;
+}
