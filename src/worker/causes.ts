@@ -36,11 +36,11 @@ export class UncloneableCauseError extends Error {
 }
 
 /** CAUSE_IS_ERR: no cause bytes; the cause is the error itself (Canceled or DeadlineExceeded). */
-export const CAUSE_IS_ERR = 0;
+const CAUSE_IS_ERR = 0;
 /** CAUSE_HOST: cause bytes from the host's structured serializer (Node's v8.serialize). */
-export const CAUSE_HOST = 1;
+const CAUSE_HOST = 1;
 /** CAUSE_PORTABLE: cause bytes in the portable tagged-JSON encoding (portable.ts), UTF-8. */
-export const CAUSE_PORTABLE = 2;
+const CAUSE_PORTABLE = 2;
 
 /** CauseKind says how the cause bytes are encoded. */
 export type CauseKind = typeof CAUSE_IS_ERR | typeof CAUSE_HOST | typeof CAUSE_PORTABLE;
