@@ -2,9 +2,9 @@
  * Renders the collected results: tables for the terminal and bench/results.md.
  */
 import { markdownTable } from './format.mjs';
-import { buildRows, collectNotes } from './targets.mjs';
+import { buildRows, collectNotes } from './goals.mjs';
 
-const COLUMNS = ['workload', 'ctxkit', 'native(s)', 'ratio ctxkit ÷ native', 'required', 'met?', 'heading for (Go 1.19 here)'];
+const COLUMNS = ['workload', 'ctxkit', 'native(s)', 'ratio ctxkit ÷ native', 'goal (docs/performance.md)', 'against the goal', 'Go 1.19'];
 
 /** The rows of the report grouped by section, in order. */
 function sections(rows) {
@@ -19,23 +19,23 @@ function sections(rows) {
 function tableOf(rows) {
   return markdownTable(
     COLUMNS,
-    rows.map((r) => [r.workload, r.ctxkit, r.natives, r.ratio, r.target, r.verdict.text, r.heading]),
+    rows.map((r) => [r.workload, r.ctxkit, r.natives, r.ratio, r.goal, r.standing.text, r.go]),
   );
 }
 
-/** Every judged row: its target and verdict. */
-function targetLines(rows) {
+/** Every row with a goal: the goal and where the figure stands. */
+function goalLines(rows) {
   return rows
-    .filter((r) => r.verdict.met !== null)
+    .filter((r) => r.standing.reached !== null)
     .map((r) => {
-      const line = `- ${r.verdict.met ? 'met' : '**NOT met**'}: ${r.workload}: ${r.target} — ${r.verdict.text}`;
-      return r.verdict.why ? `${line}\n  - suspected cause: ${r.verdict.why}` : line;
+      const line = `- ${r.workload}: ${r.goal} — ${r.standing.text}`;
+      return r.standing.note ? `${line}\n  - note: ${r.standing.note}` : line;
     });
 }
 
-function targetCount(rows) {
-  const judged = rows.filter((r) => r.verdict.met !== null);
-  return { met: judged.filter((r) => r.verdict.met).length, total: judged.length };
+function goalCount(rows) {
+  const withGoal = rows.filter((r) => r.standing.reached !== null);
+  return { reached: withGoal.filter((r) => r.standing.reached).length, total: withGoal.length };
 }
 
 /** The rows an optional module (bench/worker.mjs, bench/servers.mjs) returned, as a table. */
@@ -64,12 +64,13 @@ function machineLines(meta) {
 const HOW_TO_READ = [
   'Times are medians: each round measures every variant once with mitata and keeps its median;',
   'the figure is the median over rounds. A ratio is ctxkit ÷ native (below 1: ctxkit is faster),',
-  'taken as the median of the per-round ratios. "Native" in a target is AbortController +',
+  'taken as the median of the per-round ratios. "Native" in a goal is AbortController +',
   'AbortSignal.any (what users compare with); the listener-based native variant is shown beside it.',
   'Rows in [brackets] are ctxkit variants that also read the signal or done(): ctxkit makes those',
   'lazily, so the plain rows do not pay for them. "(ref.)" marks a reference that is neither side,',
   'such as plain objects (what V8 charges for allocating as many objects). Bytes are heap bytes',
-  'after full collections, per context. See docs/performance.md.',
+  'after full collections, per context. The goals, and the Go 1.19 figures beside them, are',
+  'those of docs/performance.md.',
 ].join('\n');
 
 /** The whole report for the terminal. */
@@ -77,10 +78,10 @@ export function renderTerminal(results) {
   const rows = buildRows(results);
   const out = [];
   for (const [section, sectionRows] of sections(rows)) out.push(`\n## ${section}\n\n${tableOf(sectionRows)}`);
-  const { met, total } = targetCount(rows);
-  out.push(`\nTargets: ${met} of ${total} met.`);
-  const missed = targetLines(rows).filter((l) => l.includes('NOT met'));
-  if (missed.length > 0) out.push(missed.join('\n'));
+  const { reached, total } = goalCount(rows);
+  out.push(`\nGoals: ${reached} of ${total} reached.`);
+  const short = goalLines(rows).filter((l) => l.includes('not reached'));
+  if (short.length > 0) out.push(short.join('\n'));
   for (const extra of results.extra ?? []) out.push(`\n${extraSection(extra)}`);
   if (results.meta.loaded) out.push('\nThe machine was busy with other work during this run: figures may be disturbed.');
   return out.join('\n');
@@ -89,10 +90,10 @@ export function renderTerminal(results) {
 /** The whole report as bench/results.md. */
 export function renderMarkdown(results) {
   const rows = buildRows(results);
-  const { met, total } = targetCount(rows);
+  const { reached, total } = goalCount(rows);
   const out = ['# ctxkit benchmark results', '', ...machineLines(results.meta), '', HOW_TO_READ, ''];
   for (const [section, sectionRows] of sections(rows)) out.push(`## ${section}`, '', tableOf(sectionRows), '');
-  out.push(`## Targets: ${met} of ${total} met`, '', ...targetLines(rows), '');
+  out.push(`## Goals: ${reached} of ${total} reached`, '', ...goalLines(rows), '');
   const notes = collectNotes(results);
   if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   if ((results.extra ?? []).length > 0) {
