@@ -45,7 +45,7 @@ class ForeignParent extends CancelNode {
     if (this._err !== undefined) return true;
     if (!this._input.aborted && this._foreign.err() === undefined) return false;
     // Asking may have cancelled this node already: a foreign err() may abort its own signal.
-    if (this._err === undefined) cancelTree(this, ...outcomeOf(this._foreign, this._input));
+    if (this._err === undefined) cancelTree(this, ...foreignOutcome(this._foreign, this._input));
     return true;
   }
   override _onDone(): void {
@@ -66,11 +66,10 @@ function deadlineOf(foreign: Context): number | undefined {
 }
 
 /** The error and cause a foreign context reports once done (see cause()). */
-function outcomeOf(foreign: Context, input: AbortSignal): [Error, unknown] {
+function foreignOutcome(foreign: Context, input: AbortSignal): [Error, unknown] {
   const ferr = foreign.err();
   const reason = input.aborted ? input.reason : undefined;
-  const err =
-    ferr === DeadlineExceeded || ferr instanceof DeadlineExceededError ? DeadlineExceeded : errorForReason(reason);
+  const err = ferr instanceof DeadlineExceededError ? DeadlineExceeded : errorForReason(reason);
   return [err, reason ?? ferr ?? err];
 }
 

@@ -38,7 +38,7 @@ class SignalHub extends CancelNode {
     this._stopListening = undefined;
   }
   override _poll(): boolean {
-    if (this._err === undefined && this._input.aborted) cancelTree(this, ...outcomeOf(this._input));
+    if (this._err === undefined && this._input.aborted) cancelTree(this, ...abortOutcome(this._input));
     return this._err !== undefined;
   }
   override _onDone(): void {
@@ -50,7 +50,7 @@ class SignalHub extends CancelNode {
 }
 
 /** A signal's abort as a context outcome: DeadlineExceeded for timeouts, cause = reason. */
-function outcomeOf(input: AbortSignal): [Error, unknown] {
+function abortOutcome(input: AbortSignal): [Error, unknown] {
   const reason: unknown = input.reason;
   return [errorForReason(reason), reason ?? Canceled];
 }

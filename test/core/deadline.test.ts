@@ -15,7 +15,7 @@ import {
   withTimeoutCause,
   withValue,
 } from '../../src/index.js';
-import { pendingDeadlines } from '../../src/scheduler.js';
+import { pendingDeadlines } from '../../src/testing/index.js';
 import { HOUR } from '../helpers/kinds.js';
 import { runNode } from '../helpers/run-node.js';
 

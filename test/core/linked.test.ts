@@ -16,7 +16,7 @@ import {
   withTimeout,
   withValue,
 } from '../../src/index.js';
-import { pendingDeadlines } from '../../src/scheduler.js';
+import { pendingDeadlines } from '../../src/testing/index.js';
 import { HOUR } from '../helpers/kinds.js';
 
 describe('withLinked', () => {

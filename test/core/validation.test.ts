@@ -3,7 +3,7 @@
  */
 import { getEventListeners } from 'node:events';
 import * as ctxkit from '../../src/index.js';
-import { pendingDeadlines } from '../../src/scheduler.js';
+import { pendingDeadlines } from '../../src/testing/index.js';
 import { ForeignContext } from '../helpers/foreign-context.js';
 
 const { background } = ctxkit;
