@@ -31,9 +31,10 @@ async function call(ctx, name, ms) {
 }
 
 async function handleRequest(parent, id) {
-  // The request: a value and a 300 ms budget. Always cancel what you create
-  // (in TypeScript, `using request = withTimeout(...)` does it for you).
-  const [ctx, cancelRequest] = withTimeout(withValue(parent, requestId, id), 300);
+  // The request: a value and a 500 ms budget (the steps below take about 200
+  // ms, leaving room for a busy machine). Always cancel what you create (in
+  // TypeScript, `using request = withTimeout(...)` does it for you).
+  const [ctx, cancelRequest] = withTimeout(withValue(parent, requestId, id), 500);
   afterFunc(ctx, () => log(ctx, `request context done: ${ctx.err().message}`));
   try {
     await serve(ctx);
@@ -63,7 +64,7 @@ async function serve(ctx) {
   log(ctx, `cause of the race context: ${cause(raceCtx).message}`);
 
   // 4. Whatever is left of the request budget runs out here.
-  await call(ctx, 'report (needs 500)', 500);
+  await call(ctx, 'report (needs 1000)', 1_000);
 }
 
 console.log('== Part one: a request tree in one process ==');
