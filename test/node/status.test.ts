@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { Canceled, DeadlineExceeded, background, cause, withTimeoutCause } from '../../src/index.js';
-import { ClientDisconnected, ServerShutdown, answerContextError, errorStatus, fromRequest } from '../../src/node/index.js';
+import { ClientDisconnected, ServerShutdown, answerContextError, clientGone, errorStatus, fromRequest } from '../../src/node/index.js';
 import { MalformedDeadlineError } from '../../src/propagation/index.js';
 import { close, deferred, listen, send } from './servers.js';
 
@@ -75,10 +75,13 @@ test("a custom deadline cause above the request (withTimeoutCause) is 504 once t
 test('once the client is gone every error is 499, whatever it is', async () => {
   const statuses = deferred<Array<number | undefined>>();
   const started = deferred();
+  const gone = deferred<boolean[]>();
   server = http.createServer(async (req, res) => {
     fromRequest(req, res);
+    const before = clientGone(res);
     started.resolve();
     await new Promise((r) => res.once('close', r));
+    gone.resolve([before, clientGone(res)]);
     statuses.resolve([errorStatus(new Error('boom'), req, res), errorStatus(DeadlineExceeded, req, res)]);
   });
   const port = await listen(server);
@@ -88,6 +91,7 @@ test('once the client is gone every error is 499, whatever it is', async () => {
   abort.abort();
   await client;
   expect(await statuses.promise).toEqual([499, 499]);
+  expect(await gone.promise).toEqual([false, true]);
 });
 
 describe('answerContextError', () => {
