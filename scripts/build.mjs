@@ -22,6 +22,8 @@ export const entries = {
   './propagation': 'propagation/index',
   './worker': 'worker/index',
   './testing': 'testing/index',
+  './pg': 'pg/index',
+  './mysql': 'mysql/index',
 };
 
 rmSync(dist, { recursive: true, force: true });
