@@ -10,7 +10,8 @@
  * - ```ts fragment — not a program (a signature, an excerpt of a larger one):
  *   neither compiled nor run. Use it rarely; prefer a block that runs.
  * - ```ts until-signal — a program that serves until the process is told to
- *   stop: it is sent SIGTERM once it has printed its first output (or after 2 s)
+ *   stop: it is sent SIGTERM once it has printed its first output (or after 5 s;
+ *   print when ready, so that the signal does not come before its handler)
  *   and must then exit with code 0, or be ended by that SIGTERM.
  * Every other block must exit by itself, with code 0, within 30 s.
  *

@@ -131,10 +131,10 @@ export function runScript(project: Project, compiled: Compiled, options: RunOpti
       child.kill('SIGTERM');
     };
     // A block that serves until told to stop gets SIGTERM once it has shown it is up.
-    const fallback = options.untilSignal ? setTimeout(terminate, 2_000) : undefined;
+    const fallback = options.untilSignal ? setTimeout(terminate, 5_000) : undefined;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (options.untilSignal && stdout === '') setTimeout(terminate, 200);
       stdout += chunk;
-      if (options.untilSignal) setTimeout(terminate, 200);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const killer = setTimeout(() => {
