@@ -19,7 +19,7 @@
 import { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from '../index.js';
 import { describeArgument } from '../internal/check.js';
 import { decodePortable, encodePortable } from './portable.js';
-import { CANCELED, DEADLINE, type DoneState } from './protocol.js';
+import { DEADLINE, type DoneState } from './protocol.js';
 
 /**
  * UncloneableCauseError is the cause a worker sees when the sender's cause could
@@ -59,11 +59,6 @@ export interface Outcome {
 
 /** CAUSE_IS_ERR_ENCODED is the encoding of a cause that is the context's own error. */
 export const CAUSE_IS_ERR_ENCODED: EncodedCause = { kind: CAUSE_IS_ERR, bytes: new Uint8Array(0) };
-
-/** stateFor is the done state a context's err() stands for. */
-export function stateFor(err: Error): DoneState {
-  return err === DeadlineExceeded || err instanceof DeadlineExceededError ? DEADLINE : CANCELED;
-}
 
 /**
  * encodeCause encodes a value for the other side: the cause of a context whose

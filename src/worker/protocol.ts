@@ -5,6 +5,7 @@
  * halves every transport implements (Transport on the sending side, Source on
  * the receiving side).
  */
+import { DeadlineExceeded, DeadlineExceededError } from '../index.js';
 import type { EncodedCause, Outcome } from './causes.js';
 import type { OutcomeMessage, PortLike } from './message.js';
 
@@ -17,6 +18,11 @@ export const DEADLINE = 2;
 
 /** DoneState is a context's state once it is done. */
 export type DoneState = typeof CANCELED | typeof DEADLINE;
+
+/** stateFor is the done state a context's err() stands for. */
+export function stateFor(err: Error): DoneState {
+  return err === DeadlineExceeded || err instanceof DeadlineExceededError ? DEADLINE : CANCELED;
+}
 
 /**
  * ContextDescriptor is what shareContext makes and receiveContext reads: a plain,

@@ -33,9 +33,9 @@ import {
 } from '../index.js';
 import { fail } from '../internal/check.js';
 import { timerDelay, unref } from '../internal/host.js';
-import { encodeCause, stateFor } from './causes.js';
+import { encodeCause } from './causes.js';
 import { messageSource } from './message.js';
-import { DESCRIPTOR_MARK, FAILURE_MARK, LIVE, type ContextDescriptor, type Source, type WorkerFailure } from './protocol.js';
+import { DESCRIPTOR_MARK, FAILURE_MARK, LIVE, stateFor, type ContextDescriptor, type Source, type WorkerFailure } from './protocol.js';
 import { sharedMemorySource } from './shared-memory.js';
 
 /** ReceiveOptions tunes receiveContext. */

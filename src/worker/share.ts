@@ -6,7 +6,7 @@
 import { Canceled, DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkOptions, fail } from '../internal/check.js';
 import { DISPOSE } from '../internal/dispose.js';
-import { decodeCause, stateFor } from './causes.js';
+import { decodeCause } from './causes.js';
 import { messageTransport } from './message.js';
 import {
   CANCELED,
@@ -14,6 +14,7 @@ import {
   DESCRIPTOR_MARK,
   FAILURE_MARK,
   LIVE,
+  stateFor,
   type ContextDescriptor,
   type Transport,
   type WorkerFailure,
