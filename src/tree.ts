@@ -66,6 +66,7 @@
  */
 import { BaseContext } from './base.js';
 import { DeadlineExceeded } from './errors.js';
+import { onAbort } from './internal/host.js';
 import { expireDueDeadlines } from './scheduler.js';
 
 /** A token naming one period between two cancellations (invariant 5). */
@@ -198,16 +199,6 @@ export abstract class CancelNode extends BaseContext {
   _onWired(): void {}
   /** Releases what the node holds outside the tree (timer, links, subscription) once it is done. */
   _onDone(): void {}
-  /** Whether this root's state comes from outside (signal hubs, foreign parents): it is asked, not trusted (invariant 6). */
-  _isSource(): boolean {
-    return false;
-  }
-  /** Sources only: subscribes to the outside source; returns whether err() below must still poll it. */
-  _subscribe(): boolean {
-    return false;
-  }
-  /** Sources only: stops listening to the outside source. */
-  _unsubscribe(): void {}
   /**
    * For a source or a polled linked node: asks the outside (or the extra
    * owners) and, if done, cancels the node; returns whether the node is done.
@@ -251,6 +242,39 @@ export abstract class CancelNode extends BaseContext {
   /** Cancels this node and its subtree with err and cause, unless it is already done. */
   _cancel(err: Error, cause: unknown): void {
     if (this.err() === undefined) cancelTree(this, err, cause);
+  }
+}
+
+/**
+ * A root whose state comes from outside: an AbortSignal (withSignal) or a
+ * context not made by ctxkit. It listens to its input signal, through a
+ * subscription no other listener can suppress, while anything below it is
+ * attached, and is asked (`_poll`) by err() whenever it is not (invariant 6).
+ */
+export abstract class SourceNode extends CancelNode {
+  /** The signal that tells when the outside source is done. */
+  readonly _input: AbortSignal;
+  private _stopListening: (() => void) | undefined = undefined;
+
+  constructor(input: AbortSignal) {
+    super(null);
+    this._input = input;
+  }
+
+  /** Whether err() below must still ask the source while subscribed (its signal may lag behind it). */
+  abstract _pollWhileSubscribed(): boolean;
+
+  /** Starts listening; returns whether the nodes attached below must be polled. */
+  _subscribe(): boolean {
+    this._stopListening ??= onAbort(this._input, () => void this._poll());
+    return this._pollWhileSubscribed();
+  }
+  _unsubscribe(): void {
+    this._stopListening?.();
+    this._stopListening = undefined;
+  }
+  override _onDone(): void {
+    this._unsubscribe();
   }
 }
 
@@ -403,7 +427,7 @@ function attach(n: CancelNode): void {
   while (!isAttachedMark(top._seen)) {
     const owner = ownerOf(top);
     if (owner === null) {
-      markAttached(top, top._subscribe());
+      markAttached(top, top instanceof SourceNode && top._subscribe());
       break;
     }
     top = owner;
@@ -448,7 +472,7 @@ function release(n: CancelNode): void {
     const owner = ownerOf(n);
     if (owner === null) {
       // A plain root stays attached; a source stops listening.
-      if (n._isSource()) {
+      if (n instanceof SourceNode) {
         n._unsubscribe();
         markStale(n);
       }
@@ -468,7 +492,7 @@ function pull(n: CancelNode): Error | undefined {
   // Find the authority: the first node up from n that is done, known live, or the root.
   for (;;) {
     const above = ownerOf(m);
-    if (m._seen === POLLED || (above === null && m._isSource())) {
+    if (m._seen === POLLED || (above === null && m instanceof SourceNode)) {
       cacheable = false;
       if (m._poll()) break;
     }

@@ -3,43 +3,30 @@
  *
  * Each foreign context gets one ForeignParent, a source root made on first use
  * and kept in a WeakMap for as long as the foreign context lives. While any
- * child is attached below it, it listens once to the foreign signal (a
- * subscription no other listener can suppress), so however many children a
- * foreign context has it carries a single listener, and cancellation reaches
- * them synchronously when it aborts. Because a foreign context may be done
- * before its signal aborts (one shared with a busy worker is), err() anywhere
- * below it also asks it (tree.ts, invariant 6).
+ * child is attached below it, it listens once to the foreign signal, so however
+ * many children a foreign context has it carries a single listener, and
+ * cancellation reaches them synchronously when it aborts. Because a foreign
+ * context may be done before its signal aborts (one shared with a busy worker
+ * is), err() anywhere below it also asks it (tree.ts, invariant 6).
  */
 import type { Context } from '../context.js';
 import { DeadlineExceeded, DeadlineExceededError, errorForReason } from '../errors.js';
-import { onAbort } from '../internal/host.js';
-import { CancelNode, cancelTree } from '../tree.js';
+import { SourceNode, cancelTree, type CancelNode } from '../tree.js';
 
 const adapters = new WeakMap<object, ForeignParent>();
 
 /** The root node standing for a foreign context inside the tree. */
-class ForeignParent extends CancelNode {
+class ForeignParent extends SourceNode {
   private readonly _foreign: Context;
-  private readonly _input: AbortSignal;
-  private _stopListening: (() => void) | undefined = undefined;
 
   constructor(foreign: Context, input: AbortSignal) {
-    super(null);
+    super(input);
     this._foreign = foreign;
-    this._input = input;
     this._deadline = deadlineOf(foreign);
   }
 
-  override _isSource(): boolean {
+  override _pollWhileSubscribed(): boolean {
     return true;
-  }
-  override _subscribe(): boolean {
-    this._stopListening ??= onAbort(this._input, () => void this._poll());
-    return true;
-  }
-  override _unsubscribe(): void {
-    this._stopListening?.();
-    this._stopListening = undefined;
   }
   override _poll(): boolean {
     if (this._err !== undefined) return true;
@@ -47,9 +34,6 @@ class ForeignParent extends CancelNode {
     // Asking may have cancelled this node already: a foreign err() may abort its own signal.
     if (this._err === undefined) cancelTree(this, ...foreignOutcome(this._foreign, this._input));
     return true;
-  }
-  override _onDone(): void {
-    this._unsubscribe();
   }
   override _valueAboveRoot(key: unknown): unknown {
     return this._foreign.value(key as {});

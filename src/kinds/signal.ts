@@ -8,41 +8,21 @@
 import type { CancelFunc, Context, ContextPair } from '../context.js';
 import { Canceled, errorForReason } from '../errors.js';
 import { checkSignal } from '../internal/check.js';
-import { onAbort } from '../internal/host.js';
 import { checkParent, ownContext } from '../parent.js';
-import { CancelNode, cancelTree } from '../tree.js';
+import { SourceNode, cancelTree } from '../tree.js';
 import { LinkedContext } from './linked.js';
 
 const hubs = new WeakMap<AbortSignal, SignalHub>();
 
-/** The node standing for one AbortSignal; subscribed only while a live context links to it. */
-class SignalHub extends CancelNode {
-  private readonly _input: AbortSignal;
-  private _stopListening: (() => void) | undefined = undefined;
-
-  constructor(input: AbortSignal) {
-    super(null);
-    this._input = input;
-  }
-
-  override _isSource(): boolean {
-    return true;
-  }
-  /** While subscribed the abort is pushed, and nothing can suppress it: no polling needed. */
-  override _subscribe(): boolean {
-    this._stopListening ??= onAbort(this._input, () => void this._poll());
+/** The source root standing for one AbortSignal; subscribed only while a live context links to it. */
+class SignalHub extends SourceNode {
+  /** Once subscribed, the abort is pushed and nothing can suppress it: no polling needed. */
+  override _pollWhileSubscribed(): boolean {
     return false;
-  }
-  override _unsubscribe(): void {
-    this._stopListening?.();
-    this._stopListening = undefined;
   }
   override _poll(): boolean {
     if (this._err === undefined && this._input.aborted) cancelTree(this, ...abortOutcome(this._input));
     return this._err !== undefined;
-  }
-  override _onDone(): void {
-    this._unsubscribe();
   }
   _label(): string {
     return 'AbortSignal';
