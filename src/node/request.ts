@@ -88,16 +88,22 @@ function serverOf(req: NodeRequest): object | undefined {
 
 /**
  * endServerRequests ends every live request context of `server` with `reason`,
- * and every one made for it from now on, at once; it returns how many were
- * live. For `shutdown`: it ends that server's requests, never another's.
+ * and every one made for it from then on, at once, until the returned function
+ * is called (once the server has closed: it may listen again). For `shutdown`:
+ * it ends that server's requests, never another's.
  */
-export function endServerRequests(server: object, reason: unknown): number {
+export function endServerRequests(server: object, reason: unknown): () => void {
+  const entry = requestsOf(server);
+  entry.stopped = reason;
+  for (const end of [...entry.live]) end(reason);
+  return () => void (entry.stopped = undefined);
+}
+
+/** The live requests of `server`, listed on first use. */
+function requestsOf(server: object): ServerRequests {
   let entry = servers.get(server);
   if (entry === undefined) servers.set(server, (entry = { live: new Set() }));
-  entry.stopped = reason;
-  const live = [...entry.live];
-  for (const end of live) end(reason);
-  return live.length;
+  return entry;
 }
 
 /**
@@ -147,8 +153,7 @@ export function fromRequest(req: NodeRequest, res: NodeResponse, options: Reques
   }
 
   const server = serverOf(req);
-  let requests = server === undefined ? undefined : servers.get(server);
-  if (server !== undefined && requests === undefined) servers.set(server, (requests = { live: new Set() }));
+  const requests = server === undefined ? undefined : requestsOf(server);
   let live = true;
   const end = disposable((reason?: unknown): void => {
     if (!live) return;

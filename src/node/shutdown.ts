@@ -89,9 +89,10 @@ export function shutdown(server: Server | HttpsServer, options: ShutdownOptions 
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
       pollTimer = setTimeout(poll, pollMs);
     };
+    let resume: (() => void) | undefined;
     const expire = (): void => {
       outcome = 'cancelled';
-      endServerRequests(server, ServerShutdown);
+      resume = endServerRequests(server, ServerShutdown);
       forceTimer = setTimeout(() => server.closeAllConnections(), cancelGraceMs);
     };
     let pollTimer = setTimeout(poll, pollMs);
@@ -107,6 +108,7 @@ export function shutdown(server: Server | HttpsServer, options: ShutdownOptions 
       clearTimeout(graceTimer);
       clearTimeout(forceTimer);
       server.removeListener('request', closeAfterResponse);
+      resume?.();
       if (joined) leave(cancel);
       if (error !== undefined) reject(error);
       else resolve(outcome);

@@ -163,3 +163,14 @@ describe('servers sharing one server-lifetime context', () => {
     expect(base.err()).toBeUndefined();
   });
 });
+
+test('a server that listens again after a shutdown that cancelled its requests serves new ones with live contexts', async () => {
+  const s = await setup();
+  const reply = send(s.port, '/until-cancelled/1');
+  await waitFor(() => s.contexts.has('/until-cancelled/1'));
+  expect(await shutdown(s.server, { graceMs: 50, cancelGraceMs: 10_000 })).toBe('cancelled');
+  expect((await reply).status).toBe(503);
+  const port = await listen(s.server);
+  expect(await send(port, '/quick/again')).toMatchObject({ status: 200, body: 'quick' });
+  expect(cause(s.contexts.get('/quick/again')!)).toBe(ResponseFinished);
+});
