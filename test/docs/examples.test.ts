@@ -25,7 +25,13 @@
  * - Remote services are written as origins under the reserved `.example` domain
  *   (`https://api.example/profile`). The runner rewrites them to a real server on
  *   127.0.0.1 that this test starts (loopback.ts says what it answers), so
- *   fetches do real network I/O with the real `fetch`.
+ *   fetches do real network I/O with the real `fetch`. The rewrite is done on
+ *   the compiled text just before the run, rather than by patching fetch or DNS
+ *   in the child: the example's own code path stays exactly what a user copies,
+ *   and `.example` names cannot resolve anywhere, so a copy never reaches a
+ *   stranger's server.
+ * - JavaScript blocks are checked with checkJs, minus the implicit-any family
+ *   (TS7xxx), since plain JavaScript has no annotations to give.
  *
  * The runner checks itself: fixtures/mistakes.md holds blocks that must fail
  * (the docs' old `return promise` inside a `using` / `finally` scope among
