@@ -12,7 +12,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from '../index.js';
-import { checkContext, fail } from '../internal/check.js';
+import { checkContext, checkFunction } from '../internal/check.js';
 
 let storage: AsyncLocalStorage<Context> | undefined;
 
@@ -24,7 +24,7 @@ let storage: AsyncLocalStorage<Context> | undefined;
  */
 export function run<R>(ctx: Context, fn: () => R): R {
   checkContext('implicit.run', 'ctx', ctx);
-  if (typeof fn !== 'function') fail('implicit.run', 'fn', 'a function', fn);
+  checkFunction('implicit.run', 'fn', fn);
   return (storage ??= new AsyncLocalStorage<Context>()).run(ctx, fn);
 }
 

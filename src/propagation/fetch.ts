@@ -13,7 +13,7 @@
  * body is finished with (see response-lease.ts), or at once if the call fails.
  */
 import { DeadlineExceeded, cause, withCancel, withSignal, withTimeout, type CancelFunc, type Context } from '../index.js';
-import { checkContext, checkMs, checkOptionalMs, fail } from '../internal/check.js';
+import { checkContext, checkFunction, checkMs, checkOptionalMs, fail } from '../internal/check.js';
 import { checkCodecs } from './check.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
 import { leaseResponse } from './response-lease.js';
@@ -78,8 +78,7 @@ export async function fetchWithContext(ctx: Context, input: string | URL | Reque
   if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.encode !== 'function')) {
     fail(FN, 'init.values', 'a ValuesHeader', values);
   }
-  const fetchImpl = fetchOption ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') fail(FN, 'init.fetch', 'a fetch function', fetchImpl);
+  const fetchImpl = checkFunction<FetchLike>(FN, 'init.fetch', fetchOption ?? globalThis.fetch);
 
   const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined;
   const signal = requestInit.signal !== undefined ? requestInit.signal : request?.signal;
