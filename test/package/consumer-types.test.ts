@@ -109,7 +109,7 @@ beforeAll(() => {
   const tarball = readdirSync(project).find((f) => f.endsWith('.tgz'))!;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', join(project, tarball)], { cwd: project, stdio: 'pipe' });
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
@@ -121,7 +121,7 @@ test(`TypeScript ${MIN_TYPESCRIPT} type-checks a consumer of every subpath, ESM 
   // Two programs: the ESM and the CommonJS declarations each augment fastify's
   // FastifyRequest, which one program cannot hold twice (nor does a user's).
   for (const consumer of ['consumer.mts', 'consumer.cts']) {
-    writeFileSync(join(project, consumer), CONSUMER);
+    writeFileSync(join(project, consumer), CONSUMER + everySubpath());
     const lines = typeCheck(tsc, consumer);
     // Only ctxkit's declarations and the consumer are judged: third-party
     // declarations may need a newer TypeScript than ctxkit does.
@@ -130,7 +130,15 @@ test(`TypeScript ${MIN_TYPESCRIPT} type-checks a consumer of every subpath, ESM 
   }
   // The checks read ctxkit's declarations, both builds.
   expect(read).toEqual(expect.arrayContaining(['node_modules/ctxkit/dist/esm/index.d.ts', 'node_modules/ctxkit/dist/cjs/index.d.ts', 'node_modules/ctxkit/dist/esm/kinds/value.d.ts']));
-}, 180_000);
+}, 300_000);
+
+/** An import of every subpath the package exports, so that a new subpath's declarations are checked too, before the consumer uses its API. */
+function everySubpath(): string {
+  const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'ctxkit', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const subpaths = Object.keys(manifest.exports).filter((p) => p !== './package.json');
+  expect(subpaths).toContain('./worker');
+  return subpaths.map((p, i) => `import * as subpath${i} from '${p === '.' ? 'ctxkit' : `ctxkit/${p.slice(2)}`}';\nvoid subpath${i};\n`).join('');
+}
 
 /** Runs tsc on one consumer file; returns its output lines (diagnostics, then --listFiles). */
 function typeCheck(tsc: string, consumer: string): string[] {
