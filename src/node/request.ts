@@ -79,10 +79,12 @@ interface ServerRequests {
 }
 const servers = new WeakMap<object, ServerRequests>();
 
-/** The server a request arrived on (the listening socket's owner), or undefined. */
+/**
+ * The server a request arrived on (`socket.server`, set by node:net for
+ * http and https), or undefined (HTTP/2, which `shutdown` does not serve).
+ */
 function serverOf(req: NodeRequest): object | undefined {
-  const socket = req.socket as unknown as { server?: unknown; _server?: unknown } | null | undefined;
-  const server = socket?.server ?? socket?._server;
+  const server = (req.socket as unknown as { server?: unknown } | null | undefined)?.server;
   return typeof server === 'object' && server !== null ? server : undefined;
 }
 
