@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { expectedOutput, isJestSuite, isTypeScript, type Block } from './blocks.js';
 import { routeToLoopback } from './loopback.js';
+import { unawaitedScopeReturns } from './scope-check.js';
 
 /** A block as written into the scratch project. */
 export interface Compiled {
@@ -73,15 +74,22 @@ export function compileBlocks(repoRoot: string, blocks: Block[]): Project {
   };
   const program = ts.createProgram([...bySource.keys()].map((src) => join(dir, src)), options);
   const otherErrors = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map(format);
+  const checker = program.getTypeChecker();
   // Syntactic and semantic diagnostics per file: a syntax error in one block must not hide another's type errors.
   for (const file of program.getSourceFiles()) {
     const target = bySource.get(relative(dir, file.fileName));
     if (!target) continue;
+    const lineOf = (pos: number): number => target.block.line + file.getLineAndCharacterOfPosition(pos).line + 1;
     for (const d of [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]) {
       // Plain JavaScript has no annotations to give: the implicit-any family (TS7xxx) does not apply to it.
       if (!isTypeScript(target.block) && d.code >= 7000 && d.code < 8000) continue;
-      const { line } = file.getLineAndCharacterOfPosition(d.start ?? 0);
-      target.errors.push(`${target.block.page}:${target.block.line + line + 1}: ${format(d)}`);
+      target.errors.push(`${target.block.page}:${lineOf(d.start ?? 0)}: ${format(d)}`);
+    }
+    for (const ret of unawaitedScopeReturns(file, checker)) {
+      target.errors.push(
+        `${target.block.page}:${lineOf(ret.getStart(file))}: returns a promise from inside a using/finally scope, ` +
+          'which cancels its context before the work finishes: write `return await …`',
+      );
     }
   }
   program.emit();
