@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import { background, cause, DeadlineExceeded, withCancel, withCancelCause, withTimeout } from '../../src/index';
 import { ClientDisconnected } from '../../src/node/index';
 import { execute, query } from '../../src/mysql/index';
-import { startMariaDB, type DbServer } from '../db/servers';
+import { startMariaDB, type DbServer } from '../db/servers.cjs';
 import { disconnectWhile, handlerServer, timeUntil } from '../db/watch';
 
 jest.setTimeout(120_000);

@@ -9,7 +9,7 @@
 import mysql from 'mysql2/promise';
 import { background, cause, withCancel, withTimeout, type Context } from '../../src/index';
 import { query } from '../../src/mysql/index';
-import { startMariaDB, type DbServer } from '../db/servers';
+import { startMariaDB, type DbServer } from '../db/servers.cjs';
 import { timeUntil } from '../db/watch';
 
 jest.setTimeout(300_000);

@@ -10,7 +10,7 @@ import { Client, Pool } from 'pg';
 import { background, cause, DeadlineExceeded, withCancel, withCancelCause, withTimeout } from '../../src/index';
 import { ClientDisconnected } from '../../src/node/index';
 import { query } from '../../src/pg/index';
-import { startPostgres, type DbServer } from '../db/servers';
+import { startPostgres, type DbServer } from '../db/servers.cjs';
 import { disconnectWhile, handlerServer, timeUntil } from '../db/watch';
 
 jest.setTimeout(120_000);

@@ -8,7 +8,7 @@
 import { Client, Pool } from 'pg';
 import { background, cause, withCancel, withTimeout, type Context } from '../../src/index';
 import { query } from '../../src/pg/index';
-import { startPostgres, type DbServer } from '../db/servers';
+import { startPostgres, type DbServer } from '../db/servers.cjs';
 import { timeUntil } from '../db/watch';
 
 jest.setTimeout(300_000);

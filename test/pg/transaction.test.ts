@@ -6,7 +6,7 @@
 import { Client, Pool } from 'pg';
 import { background, DeadlineExceeded, withCancel, withCancelCause, withTimeout } from '../../src/index';
 import { transaction, TxDoneError, type Transaction } from '../../src/pg/index';
-import { startPostgres, type DbServer } from '../db/servers';
+import { startPostgres, type DbServer } from '../db/servers.cjs';
 import { timeUntil } from '../db/watch';
 
 jest.setTimeout(120_000);

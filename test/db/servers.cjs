@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Real database servers for the ctxkit/pg and ctxkit/mysql suites: PostgreSQL
  * and MariaDB from Debian's packages, each started by a suite on a throwaway
@@ -5,58 +6,62 @@
  * and stopped (directory removed) by the suite's afterAll.
  *
  * Missing binaries are installed with apt-get when running as root; otherwise
- * the suite fails at once with the command to run.
+ * the suite fails at once with the command to run. CommonJS with checked
+ * JSDoc types, so that the Jest suites and the benchmark (bench/db.mjs) both
+ * load it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const { join } = require('node:path');
+const mysql = require('mysql2/promise');
+const { Client } = require('pg');
 
 const APT_COMMAND = 'apt-get update && apt-get install -y postgresql mariadb-server';
 const isRoot = process.getuid?.() === 0;
 
-/** A running server: where to connect, and how to stop it. */
-export interface DbServer {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  stop(): Promise<void>;
-}
+/**
+ * A running server: where to connect, and how to stop it.
+ * @typedef {{ host: string, port: number, user: string, password: string, database: string, stop(): Promise<void> }} DbServer
+ */
 
-function postgresBin(): string | undefined {
+/** @returns {string | undefined} */
+function postgresBin() {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
   const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length === 0 ? undefined : join(base, versions[0]!, 'bin');
+  return versions.length === 0 ? undefined : join(base, /** @type {string} */ (versions[0]), 'bin');
 }
 
-function mariadbBin(): string | undefined {
+/** @returns {string | undefined} */
+function mariadbBin() {
   return existsSync('/usr/sbin/mariadbd') && existsSync('/usr/bin/mariadb-install-db') ? '/usr/sbin' : undefined;
 }
 
 /** Installs the Debian packages when they are missing (as root), else throws with the command to run. */
-function ensureInstalled(): void {
+function ensureInstalled() {
   if (postgresBin() !== undefined && mariadbBin() !== undefined) return;
   if (!isRoot) throw new Error(`PostgreSQL and MariaDB are needed for these tests; run as root: ${APT_COMMAND}`);
   execFileSync('bash', ['-c', `DEBIAN_FRONTEND=noninteractive ${APT_COMMAND}`], { stdio: 'inherit' });
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+async function freePort() {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {net.AddressInfo} */ (server.address()).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
 
-/** Resolves once `probe` succeeds; stops the server and rejects with its last error after `timeoutMs`. */
-async function until(server: DbServer, probe: () => Promise<void>, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Resolves once `probe` succeeds; stops the server and rejects with its last error after `timeoutMs`.
+ * @param {DbServer} server @param {() => Promise<void>} probe @param {number} timeoutMs @param {string} what
+ */
+async function until(server, probe, timeoutMs, what) {
   const start = Date.now();
   for (;;) {
     try {
@@ -71,8 +76,11 @@ async function until(server: DbServer, probe: () => Promise<void>, timeoutMs: nu
   }
 }
 
-/** Stops a server process with SIGTERM (SIGKILL after 10 s) and removes its directory. */
-function stopper(child: ChildProcess, dir: string): () => Promise<void> {
+/**
+ * Stops a server process with SIGTERM (SIGKILL after 10 s) and removes its directory.
+ * @param {import('node:child_process').ChildProcess} child @param {string} dir @returns {() => Promise<void>}
+ */
+function stopper(child, dir) {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -85,15 +93,21 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-/** Runs a command as the `postgres` user when we are root (PostgreSQL refuses to run as root). */
-function asPostgres(file: string, args: string[]): [string, string[]] {
+/**
+ * Runs a command as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+ * @param {string} file @param {string[]} args @returns {[string, string[]]}
+ */
+function asPostgres(file, args) {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
 }
 
-/** Starts a throwaway PostgreSQL; user `postgres`, trust authentication, database `postgres`. */
-export async function startPostgres(): Promise<DbServer> {
+/**
+ * Starts a throwaway PostgreSQL; user `postgres`, trust authentication, database `postgres`.
+ * @returns {Promise<DbServer>}
+ */
+async function startPostgres() {
   ensureInstalled();
-  const bin = postgresBin()!;
+  const bin = /** @type {string} */ (postgresBin());
   const dir = mkdtempSync(join(os.tmpdir(), 'ctxkit-pg-'));
   if (isRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const data = join(dir, 'data');
@@ -104,7 +118,8 @@ export async function startPostgres(): Promise<DbServer> {
   const [file, args] = asPostgres(join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), ...settings]);
   const child = spawn(file, args, { stdio: 'ignore' });
   child.on('error', () => undefined);
-  const server: DbServer = { host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres', stop: stopper(child, dir) };
+  /** @type {DbServer} */
+  const server = { host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres', stop: stopper(child, dir) };
   await until(
     server,
     async () => {
@@ -119,8 +134,11 @@ export async function startPostgres(): Promise<DbServer> {
   return server;
 }
 
-/** Starts a throwaway MariaDB; user `ctxkit` (no password, all privileges) from 127.0.0.1, database `test`. */
-export async function startMariaDB(): Promise<DbServer> {
+/**
+ * Starts a throwaway MariaDB; user `ctxkit` (no password, all privileges) from 127.0.0.1, database `test`.
+ * @returns {Promise<DbServer>}
+ */
+async function startMariaDB() {
   ensureInstalled();
   const dir = mkdtempSync(join(os.tmpdir(), 'ctxkit-mariadb-'));
   const data = join(dir, 'data');
@@ -129,11 +147,12 @@ export async function startMariaDB(): Promise<DbServer> {
   execFileSync('/usr/bin/mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'pipe' });
   const port = await freePort();
   const child = spawn(
-    join(mariadbBin()!, 'mariadbd'),
+    join(/** @type {string} */ (mariadbBin()), 'mariadbd'),
     ['--no-defaults', `--datadir=${data}`, ...user, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`, `--pid-file=${join(dir, 'mysqld.pid')}`, '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--max-connections=300', `--log-error=${join(dir, 'error.log')}`],
     { stdio: 'ignore' },
   );
-  const server: DbServer = { host: '127.0.0.1', port, user: 'ctxkit', password: '', database: 'test', stop: stopper(child, dir) };
+  /** @type {DbServer} */
+  const server = { host: '127.0.0.1', port, user: 'ctxkit', password: '', database: 'test', stop: stopper(child, dir) };
   await until(
     server,
     async () => {
@@ -149,3 +168,5 @@ export async function startMariaDB(): Promise<DbServer> {
   );
   return server;
 }
+
+module.exports = { startPostgres, startMariaDB };
