@@ -20,3 +20,4 @@ export { afterFunc } from './after-func.js';
 export { cause } from './cause.js';
 export { isContext } from './internal/check.js';
 export { race, runWithTimeout, sleep } from './async-helpers.js';
+export { mapLimit, withGroup, type Group, type GroupOptions, type Task } from './group.js';
