@@ -191,10 +191,9 @@ export function verdict(compiled: Compiled, run: RunResult | undefined): string 
   if (compiled.errors.length > 0) return `${where} does not compile:\n${compiled.errors.join('\n')}`;
   if (!run) return `${where} was not run`;
   const untilSignal = compiled.block.flags.includes('until-signal');
-  if (run.timedOut) return `${where} did not finish in time:\n${run.stderr || run.stdout}`;
-  if (!(run.code === 0 || (untilSignal && run.signal === 'SIGTERM'))) {
-    return `${where} exited with ${run.code ?? run.signal}:\n${run.stderr || run.stdout}`;
-  }
+  const output = [run.stderr, run.stdout].filter((text) => text.trim() !== '').join('\n');
+  if (run.timedOut) return `${where} did not finish in time:\n${output}`;
+  if (!(run.code === 0 || (untilSignal && run.signal === 'SIGTERM'))) return `${where} exited with ${run.code ?? run.signal}:\n${output}`;
   const expected = expectedOutput(compiled.block);
   if (expected.length === 0) return undefined;
   const printed = run.stdout.split('\n').map((l) => l.trimEnd());
