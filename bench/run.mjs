@@ -18,7 +18,7 @@
  * and native variants interleaved inside it; each memory variant runs in a
  * process of its own under --expose-gc (bench/memory.mjs). Processes run one
  * after another, never in parallel. Optional modules written by other modules'
- * owners (bench/worker.mjs, bench/servers.mjs) are imported if present and
+ * owners (bench/worker.mjs, bench/servers.mjs, bench/db.mjs) are imported if present and
  * their rows reported in a section of their own.
  */
 import { spawn } from 'node:child_process';
@@ -33,7 +33,7 @@ import { MEMORY_WORKLOADS } from './workloads/memory.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 /** Optional modules: bench/<name>.mjs exporting `async function run()` that returns rows. */
-const EXTRA_MODULES = ['worker', 'servers'];
+const EXTRA_MODULES = ['worker', 'servers', 'db'];
 /** A workload process that runs longer than this is stopped and reported as failed. */
 const PROCESS_TIMEOUT_MS = 10 * 60_000;
 

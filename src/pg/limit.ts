@@ -17,9 +17,10 @@ export function remainingMs(ctx: Context): number | undefined {
  * (undone with RESET_LIMIT) or, with `local`, for the current transaction.
  */
 export function limitStatement(ms: number, local: boolean): string {
+  // current_setting gives the limit with its unit ('0', '300ms', '5s', '2min'): as an interval, in ms.
   return (
-    `SELECT set_config('statement_timeout', CASE WHEN setting::bigint > 0 AND setting::bigint <= ${ms} THEN setting ELSE '${ms}' END, ${local}) ` +
-    `FROM pg_settings WHERE name = 'statement_timeout'`
+    `SELECT set_config('statement_timeout', CASE WHEN t > 0 AND t <= ${ms} THEN t::text ELSE '${ms}' END, ${local}) ` +
+    `FROM (SELECT (extract(epoch FROM current_setting('statement_timeout')::interval) * 1000)::bigint AS t) AS current`
   );
 }
 
