@@ -46,6 +46,14 @@ async function start(options: FastifyAdapterOptions = {}, setup?: (app: FastifyI
     hasDeadline: request.ctx.deadline() !== undefined,
     live: request.ctx.err() === undefined,
   }));
+  // Outlives its deadline, then fails only after its client went away.
+  app.get('/late', async (request, reply) => {
+    await request.ctx.done();
+    const closed = new Promise((resolve) => reply.raw.once('close', resolve));
+    hanging.resolve({ reply });
+    await closed;
+    throw cause(request.ctx);
+  });
   app.get('/id', async (request) => ({ id: request.ctx.value(requestId) ?? null, same: request.ctx === contextOf(request.raw) }));
   app.get('/slow', async (request) => {
     await sleep(60_000, undefined, { signal: request.ctx.signal });
@@ -211,4 +219,17 @@ test('derive: request.ctx (typed by declaration merging), contextOf(request.raw)
   expect(JSON.parse((await send(a.port, '/id', { headers: { 'x-request-id': 'r-1' } })).body)).toEqual({ id: 'r-1', same: true });
   expect((await send(a.port, '/slow', { headers: { 'x-request-id': 'r-2' } })).status).toBe(504);
   expect(events.map((e) => [e.status, e.ctx?.value(requestId)])).toEqual([[504, 'r-2']]);
+});
+
+test('a client that goes away after the deadline ended the context is still logged once, as 499, and gets nothing', async () => {
+  const events: RequestLogEvent[] = [];
+  const a = await start({ timeoutMs: 50, log: (e) => events.push(e) });
+  const abort = new AbortController();
+  const client = fetch(`http://127.0.0.1:${a.port}/late`, { signal: abort.signal }).catch((e: unknown) => e);
+  const { reply } = await a.hanging;
+  abort.abort();
+  await waitFor(() => reply.sent && events.length > 0, 10_000, 'the error path');
+  expect(events.map((e) => e.status)).toEqual([499]);
+  expect(reply.raw.headersSent).toBe(false);
+  expect(((await client) as Error).name).toBe('AbortError');
 });
