@@ -21,3 +21,4 @@ export { cause } from './cause.js';
 export { isContext } from './internal/check.js';
 export { race, runWithTimeout, sleep } from './async-helpers.js';
 export { mapLimit, withGroup, type Group, type GroupOptions, type Task } from './group.js';
+export { withTracker, type Tracker, type TrackerOptions, type TrackerOutcome, type TrackerShutdownOptions } from './tracker.js';
