@@ -10,12 +10,10 @@
  * real network I/O over loopback with the real `fetch`, nothing is mocked.
  *
  * What the server answers, whatever the host was:
- * - `/slow…`: never answers; the response ends only when the client goes away.
  * - `/stream…`: 200 and `hello ` at once, then `world` 20 ms later: a body that
  *   is still arriving when `fetch` resolves.
  * - `/status/<code>…`: that status, body `status <code>`.
  * - `/echo…`: JSON `{ method, path, headers }` of the request.
- * - any path with `?delayMs=<n>`: the answer below after n ms.
  * - anything else: 200, `text/plain`, body `hello from <path>`.
  */
 import { once } from 'node:events';
@@ -42,39 +40,22 @@ export async function startExampleServer(): Promise<ExampleServer> {
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const answer = (): void => {
-      if (url.pathname.startsWith('/slow')) return; // until the client goes away
-      const status = /^\/status\/(\d{3})/.exec(url.pathname);
-      if (status) {
-        res.writeHead(Number(status[1]), { 'content-type': 'text/plain' }).end(`status ${status[1]}`);
-      } else if (url.pathname.startsWith('/stream')) {
-        res.writeHead(200, { 'content-type': 'text/plain' }).write('hello ');
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          res.end('world');
-        }, 20);
-        timers.add(timer);
-      } else if (url.pathname.startsWith('/echo')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ method: req.method, path: url.pathname, headers: req.headers }));
-      } else {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${url.pathname}`);
-      }
-    };
     req.resume();
-    const delay = Number(url.searchParams.get('delayMs') ?? 0);
-    if (delay > 0) {
+    const status = /^\/status\/(\d{3})/.exec(url.pathname);
+    if (status) {
+      res.writeHead(Number(status[1]), { 'content-type': 'text/plain' }).end(`status ${status[1]}`);
+    } else if (url.pathname.startsWith('/stream')) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).write('hello ');
       const timer = setTimeout(() => {
         timers.delete(timer);
-        answer();
-      }, delay);
+        res.end('world');
+      }, 20);
       timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-      });
+    } else if (url.pathname.startsWith('/echo')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, path: url.pathname, headers: req.headers }));
     } else {
-      answer();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${url.pathname}`);
     }
   });
   server.listen(0, '127.0.0.1');
