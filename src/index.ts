@@ -22,3 +22,5 @@ export { isContext } from './internal/check.js';
 export { race, runWithTimeout, sleep } from './async-helpers.js';
 export { mapLimit, withGroup, type Group, type GroupOptions, type Task } from './group.js';
 export { withTracker, type Tracker, type TrackerOptions, type TrackerOutcome, type TrackerShutdownOptions } from './tracker.js';
+// Keeps the hot paths optimised across full garbage collections (see shapes.ts).
+import './shapes.js';
