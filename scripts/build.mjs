@@ -24,6 +24,7 @@ export const entries = {
   './testing': 'testing/index',
   './pg': 'pg/index',
   './mysql': 'mysql/index',
+  './grpc': 'grpc/index',
 };
 
 rmSync(dist, { recursive: true, force: true });
