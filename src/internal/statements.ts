@@ -11,6 +11,16 @@
 import { afterFunc, cause, type Context } from '../index.js';
 
 /**
+ * remainingMs is the time ctx has left for a server-side statement limit, in
+ * whole milliseconds rounded up and at least 1 (0 means "no limit" to both
+ * PostgreSQL and MySQL); undefined without a deadline.
+ */
+export function remainingMs(ctx: Context): number | undefined {
+  const deadline = ctx.deadline();
+  return deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline.getTime() - Date.now()));
+}
+
+/**
  * acquire borrows a connection with `get()` unless ctx ends first. It rejects
  * with cause(ctx) as soon as ctx is done; a connection that arrives after that
  * was never used and goes back through `giveBack`.

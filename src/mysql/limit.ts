@@ -14,12 +14,6 @@ function variableOf(core: CoreConnection): { name: string; unitMs: number } {
   return /mariadb/i.test(version) ? { name: 'max_statement_time', unitMs: 1000 } : { name: 'max_execution_time', unitMs: 1 };
 }
 
-/** The milliseconds ctx has left, rounded up and at least 1 (0 would mean "no limit"); undefined without a deadline. */
-export function remainingMs(ctx: Context): number | undefined {
-  const deadline = ctx.deadline();
-  return deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline.getTime() - Date.now()));
-}
-
 /** The statement that saves the session's limit and lowers it to at most ms. */
 export function limitStatement(core: CoreConnection, ms: number): string {
   const { name, unitMs } = variableOf(core);

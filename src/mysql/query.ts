@@ -6,10 +6,10 @@
 import type { Connection, FieldPacket, Pool, PoolConnection, QueryOptions } from 'mysql2/promise';
 import { cause, type Context } from '../index.js';
 import { checkContext } from '../internal/check.js';
-import { acquire, guard, type Guarded, type Settlement } from '../internal/statements.js';
+import { acquire, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
 import { checkQueryable, checkStatement, type Queryable } from './check.js';
 import { killQuery, type CoreConnection } from './kill.js';
-import { isLimitError, limitStatement, remainingMs, restoreStatement } from './limit.js';
+import { isLimitError, limitStatement, restoreStatement } from './limit.js';
 
 /** What mysql2 resolves a statement with: the rows (or result header) and the fields. */
 export type Result<T> = [T, FieldPacket[]];
@@ -53,8 +53,18 @@ async function run<T>(method: Method, ctx: Context, db: Queryable, sql: string |
   const pool = db as Pool;
   const conn = await acquire(ctx, () => pool.getConnection(), (c) => c.release());
   const { result, settled, limited } = runGuarded<T>(ctx, conn, method, statement, values);
-  void settled.then((s) => giveBack(conn, s, limited));
-  return await result;
+  const released = settled.then((s) => giveBack(conn, s, limited));
+  // As the driver's own pool.query: the connection is back before the caller
+  // goes on (its next statement finds it idle). After a cancel, the caller
+  // does not wait: the connection follows once the cancel has landed.
+  try {
+    const value = await result;
+    await released;
+    return value;
+  } catch (error) {
+    if (ctx.err() === undefined) await released;
+    throw error;
+  }
 }
 
 /** A statement guarded on one connection, and whether it changed the session's limit. */

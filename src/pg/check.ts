@@ -26,10 +26,14 @@ export function checkPool(fn: string, arg: string, db: unknown): Pool {
   return db as Pool;
 }
 
-/** checkStatement returns the QueryConfig for text (a string or a QueryConfig) and values (an array or undefined), else throws. */
-export function checkStatement(fn: string, text: unknown, values: unknown): QueryConfig {
+/**
+ * checkStatement returns what to pass to node-postgres for text (a string or a
+ * QueryConfig) and values (an array or undefined): the text itself when there
+ * are no values (node-postgres copies a QueryConfig), else a QueryConfig. Throws if either is bad.
+ */
+export function checkStatement(fn: string, text: unknown, values: unknown): string | QueryConfig {
   if (values !== undefined && !Array.isArray(values)) fail(fn, 'values', 'an array or undefined', values);
-  if (typeof text === 'string') return { text, values: values as unknown[] | undefined };
+  if (typeof text === 'string') return values === undefined ? text : { text, values: values as unknown[] };
   if (typeof text === 'object' && text !== null && typeof (text as { text?: unknown }).text === 'string') {
     if ('submit' in text) fail(fn, 'text', 'a string or a QueryConfig (not a Submittable)', text);
     const config = text as QueryConfig;

@@ -6,12 +6,6 @@
  */
 import type { Context } from '../index.js';
 
-/** The milliseconds ctx has left, rounded up and at least 1 (0 would mean "no limit"); undefined without a deadline. */
-export function remainingMs(ctx: Context): number | undefined {
-  const deadline = ctx.deadline();
-  return deadline === undefined ? undefined : Math.max(1, Math.ceil(deadline.getTime() - Date.now()));
-}
-
 /**
  * The statement that sets statement_timeout to at most `ms`: for the session
  * (undone with RESET_LIMIT) or, with `local`, for the current transaction.

@@ -6,10 +6,10 @@
 import type { Client, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { cause, type Context } from '../index.js';
 import { checkContext } from '../internal/check.js';
-import { acquire, guard, type Guarded, type Settlement } from '../internal/statements.js';
+import { acquire, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
 import { sendCancelRequest, type Backend } from './cancel-request.js';
 import { checkQueryable, checkStatement, type Queryable } from './check.js';
-import { isLimitError, limitStatement, remainingMs, RESET_LIMIT } from './limit.js';
+import { isLimitError, limitStatement, RESET_LIMIT } from './limit.js';
 
 /**
  * query runs one statement under ctx and resolves with node-postgres's result.
@@ -37,8 +37,18 @@ export async function query<R extends QueryResultRow = any>(ctx: Context, db: Qu
   const pool = db as import('pg').Pool;
   const client = await acquire(ctx, () => pool.connect(), (c) => c.release());
   const { result, settled, limited } = runGuarded<R>(ctx, client, config);
-  void settled.then((s) => giveBack(client, s, limited));
-  return await result;
+  const released = settled.then((s) => giveBack(client, s, limited));
+  // As the driver's own pool.query: the connection is back before the caller
+  // goes on (its next statement finds it idle). After a cancel, the caller
+  // does not wait: the connection follows once the cancel has landed.
+  try {
+    const value = await result;
+    await released;
+    return value;
+  } catch (error) {
+    if (ctx.err() === undefined) await released;
+    throw error;
+  }
 }
 
 /** A statement guarded on one client, and whether it changed statement_timeout. */
@@ -47,19 +57,19 @@ interface GuardedStatement<R extends QueryResultRow> extends Guarded<QueryResult
 }
 
 /** Runs config on client under ctx (with the deadline's limit), cancelled on the server when ctx ends. */
-function runGuarded<R extends QueryResultRow>(ctx: Context, client: Client | PoolClient, config: QueryConfig): GuardedStatement<R> {
+function runGuarded<R extends QueryResultRow>(ctx: Context, client: Client | PoolClient, config: string | QueryConfig): GuardedStatement<R> {
   const ms = remainingMs(ctx);
-  const work = ms === undefined ? () => client.query<R>(config) : () => withLimit<R>(client, config, ms);
+  const work = ms === undefined ? () => client.query<R>(config as QueryConfig) : () => withLimit<R>(client, config, ms);
   const guarded = guard(ctx, work, () => sendCancelRequest(client as unknown as Backend), (error) => isLimitError(ctx, error));
   return { ...guarded, limited: ms !== undefined };
 }
 
 /** Runs config with statement_timeout lowered to ms for the session, and puts it back. */
-async function withLimit<R extends QueryResultRow>(client: Client | PoolClient, config: QueryConfig, ms: number): Promise<QueryResult<R>> {
+async function withLimit<R extends QueryResultRow>(client: Client | PoolClient, config: string | QueryConfig, ms: number): Promise<QueryResult<R>> {
   await client.query(limitStatement(ms, false));
   let result: QueryResult<R>;
   try {
-    result = await client.query<R>(config);
+    result = await client.query<R>(config as QueryConfig);
   } catch (error) {
     // In the caller's failed transaction RESET fails too; its ROLLBACK undoes the limit.
     await client.query(RESET_LIMIT).catch(() => undefined);
@@ -70,7 +80,7 @@ async function withLimit<R extends QueryResultRow>(client: Client | PoolClient, 
 }
 
 /** On a held client: the outcome once nothing of this statement can reach the client any more. */
-async function onHeldClient<R extends QueryResultRow>(ctx: Context, client: Client, config: QueryConfig): Promise<QueryResult<R>> {
+async function onHeldClient<R extends QueryResultRow>(ctx: Context, client: Client, config: string | QueryConfig): Promise<QueryResult<R>> {
   const { result, settled, limited } = runGuarded<R>(ctx, client, config);
   const s = await settled;
   // A cancel that landed on the limit's own statements may have left it set.

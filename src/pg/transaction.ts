@@ -5,10 +5,10 @@
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptions, fail } from '../internal/check.js';
-import { acquire } from '../internal/statements.js';
+import { acquire, remainingMs } from '../internal/statements.js';
 import { sendCancelRequest, type Backend } from './cancel-request.js';
 import { checkPool, checkStatement } from './check.js';
-import { isLimitError, limitStatement, remainingMs } from './limit.js';
+import { isLimitError, limitStatement } from './limit.js';
 
 /** A transaction's handle, given to the function passed to `transaction`. */
 export interface Transaction {

@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import { background, cause, DeadlineExceeded, withCancel, withCancelCause, withTimeout } from '../../src/index';
 import { ClientDisconnected } from '../../src/node/index';
 import { execute, query } from '../../src/mysql/index';
+import { runNodeJson } from '../helpers/run-node';
 import { startMariaDB, type DbServer } from '../db/servers.cjs';
 import { disconnectWhile, handlerServer, timeUntil } from '../db/watch';
 
@@ -43,6 +44,15 @@ afterAll(async () => {
 });
 
 describe('validation, before anything is touched', () => {
+  test('loading ctxkit/mysql does not load mysql2 (only the objects passed in are used)', () => {
+    const r = runNodeJson<{ driverLoaded: boolean; exports: string[] }>(
+      `const m = require(require('node:path').join(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cjs', 'mysql', 'index.js'))}));` +
+        `console.log(JSON.stringify({ driverLoaded: Object.keys(require.cache).some((k) => k.includes('/node_modules/mysql2/')), exports: Object.keys(m) }));`,
+    );
+    expect(r.driverLoaded).toBe(false);
+    expect(r.exports).toContain('query');
+  });
+
   test('bad arguments are TypeErrors naming the argument', async () => {
     const pool = newPool();
     await expect(query(null as never, pool, 'SELECT 1')).rejects.toThrow(new TypeError('ctxkit.mysql.query: ctx must be a Context, got null'));

@@ -10,6 +10,7 @@ import { Client, Pool } from 'pg';
 import { background, cause, DeadlineExceeded, withCancel, withCancelCause, withTimeout } from '../../src/index';
 import { ClientDisconnected } from '../../src/node/index';
 import { query } from '../../src/pg/index';
+import { runNodeJson } from '../helpers/run-node';
 import { startPostgres, type DbServer } from '../db/servers.cjs';
 import { disconnectWhile, handlerServer, timeUntil } from '../db/watch';
 
@@ -43,6 +44,15 @@ afterAll(async () => {
 });
 
 describe('validation, before anything is touched', () => {
+  test('loading ctxkit/pg does not load pg (only the objects passed in are used)', () => {
+    const r = runNodeJson<{ driverLoaded: boolean; exports: string[] }>(
+      `const m = require(require('node:path').join(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cjs', 'pg', 'index.js'))}));` +
+        `console.log(JSON.stringify({ driverLoaded: Object.keys(require.cache).some((k) => k.includes('/node_modules/pg/')), exports: Object.keys(m) }));`,
+    );
+    expect(r.driverLoaded).toBe(false);
+    expect(r.exports).toContain('query');
+  });
+
   test('bad arguments are TypeErrors naming the argument', async () => {
     const pool = newPool();
     await expect(query(undefined as never, pool, 'SELECT 1')).rejects.toThrow(new TypeError('ctxkit.pg.query: ctx must be a Context, got undefined'));
