@@ -25,6 +25,8 @@ export const entries = {
   './pg': 'pg/index',
   './mysql': 'mysql/index',
   './grpc': 'grpc/index',
+  './undici': 'undici/index',
+  './axios': 'axios/index',
 };
 
 rmSync(dist, { recursive: true, force: true });

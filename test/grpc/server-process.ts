@@ -26,9 +26,14 @@ export interface EchoServer {
   kill(): void;
 }
 
-/** Starts a server process with `options` ({ maxTimeoutMs }) and resolves once it listens. */
-export async function startEchoServer(options: { maxTimeoutMs?: number } = {}, nodeFlags: string[] = []): Promise<EchoServer> {
-  const child = spawn(process.execPath, [...nodeFlags, join(__dirname, 'server.cjs'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts the Echo server process with `options` ({ maxTimeoutMs }) and resolves once it listens. */
+export function startEchoServer(options: { maxTimeoutMs?: number } = {}, nodeFlags: string[] = []): Promise<EchoServer> {
+  return startServerProcess(join(__dirname, 'server.cjs'), options, nodeFlags);
+}
+
+/** Starts `script` (which prints JSON events, "listening" with its port first) with `options` as JSON in argv, and resolves once it listens. */
+export async function startServerProcess(script: string, options: object = {}, nodeFlags: string[] = []): Promise<EchoServer> {
+  const child = spawn(process.execPath, [...nodeFlags, script, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const events: ServerEvent[] = [];
   const waiters: Array<{ name: string; id?: string; resolve: (e: ServerEvent) => void }> = [];
   let stderr = '';
