@@ -11,5 +11,6 @@
  * dependency, used only through the objects you pass in. See docs/databases.md.
  */
 export { query } from './query.js';
-export { transaction, TxDoneError, type Transaction, type TransactionOptions } from './transaction.js';
+export { transaction, type Transaction, type TransactionOptions } from './transaction.js';
+export { TxDoneError } from '../internal/transaction.js';
 export type { Queryable } from './check.js';
