@@ -18,3 +18,4 @@ export { expressAdapter, type ExpressAdapter } from './express.js';
 export { withProcessSignals } from './signals.js';
 export { shutdown, type ShutdownOptions, type ShutdownOutcome } from './shutdown.js';
 export * as implicit from './implicit.js';
+export { execFile, ExitError, spawn, type ContextProcess, type ExecOptions, type ExecResult, type ExitStatus, type SpawnOptions } from './exec.js';
