@@ -21,6 +21,18 @@ export function limitStatement(core: CoreConnection, ms: number): string {
   return `SET @ctxkit_saved_limit = @@session.${name}, @@session.${name} = IF(@@session.${name} > 0 AND @@session.${name} <= ${limit}, @@session.${name}, ${limit})`;
 }
 
+/** The statement that saves the session's limit, at the start of a transaction. */
+export function saveStatement(core: CoreConnection): string {
+  return `SET @ctxkit_saved_limit = @@session.${variableOf(core).name}`;
+}
+
+/** The statement that lowers the session's limit to at most ms, relative to the saved one (in a transaction). */
+export function lowerStatement(core: CoreConnection, ms: number): string {
+  const { name, unitMs } = variableOf(core);
+  const limit = ms / unitMs;
+  return `SET @@session.${name} = IF(@ctxkit_saved_limit > 0 AND @ctxkit_saved_limit <= ${limit}, @ctxkit_saved_limit, ${limit})`;
+}
+
 /** The statement that puts the session's saved limit back. */
 export function restoreStatement(core: CoreConnection): string {
   return `SET @@session.${variableOf(core).name} = @ctxkit_saved_limit`;
