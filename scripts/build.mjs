@@ -27,6 +27,7 @@ export const entries = {
   './grpc': 'grpc/index',
   './undici': 'undici/index',
   './axios': 'axios/index',
+  './connect': 'connect/index',
 };
 
 rmSync(dist, { recursive: true, force: true });

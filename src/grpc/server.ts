@@ -14,6 +14,7 @@ import type {
 } from '@grpc/grpc-js';
 import { background, withCancelCause, withTimeout, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptionalMs, checkOptions, fail } from '../internal/check.js';
+import { nearDeadline } from '../internal/deadline-slack.js';
 import { ClientDisconnected, ResponseFinished } from '../node/index.js';
 import type { ValuesHeader } from '../propagation/index.js';
 import { statusFor } from './status.js';
@@ -49,11 +50,6 @@ export interface CallContext {
 
 const FN = 'grpc.callContext';
 
-/**
- * A call whose stream ends this close to its deadline (in milliseconds) ended
- * by the deadline, not because the client went away.
- */
-const DEADLINE_SLACK_MS = 100;
 
 /**
  * callContext returns the context of one server call of any kind:
@@ -77,14 +73,10 @@ export function callContext(call: ServerCall, options: GrpcServerOptions = {}): 
   const timeout = remainingMs(call, max);
   let ctx: Context = timeout === undefined ? base : withTimeout(base, timeout)[0];
   if (values !== undefined) ctx = values.decode(ctx, metadataValue(call, values.header));
-  const deadline = ctx.deadline();
   const onCancelled = (): void => {
     // grpc-js ends the stream itself at the client's deadline, by a timer that
-    // may fire a little before the clock reaches it: ctx's own timer reports
-    // that end, as DeadlineExceeded, an instant later.
-    if (ctx.err() === undefined && !(deadline !== undefined && deadline.getTime() - Date.now() <= DEADLINE_SLACK_MS)) {
-      cancel(ClientDisconnected);
-    }
+    // may fire a little before the clock reaches it.
+    if (ctx.err() === undefined && !nearDeadline(ctx)) cancel(ClientDisconnected);
   };
   call.once('cancelled', onCancelled);
   if (call.cancelled) onCancelled();
