@@ -112,3 +112,21 @@ export function guard<T>(ctx: Context, work: () => Promise<T>, cancel: () => Pro
   });
   return { result, settled };
 }
+
+/**
+ * answer gives the caller the outcome of a statement on a borrowed
+ * connection, as the drivers' own pool.query does: after the connection is
+ * back in its pool (`returned`), so the caller's next statement finds it idle.
+ * When the context ended, the caller does not wait: the connection follows
+ * once the cancel has landed.
+ */
+export async function answer<T>(ctx: Context, result: Promise<T>, returned: Promise<void>): Promise<T> {
+  try {
+    const value = await result;
+    await returned;
+    return value;
+  } catch (error) {
+    if (ctx.err() === undefined) await returned;
+    throw error;
+  }
+}

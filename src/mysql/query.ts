@@ -6,7 +6,7 @@
 import type { Connection, FieldPacket, Pool, PoolConnection, QueryOptions } from 'mysql2/promise';
 import { cause, type Context } from '../index.js';
 import { checkContext } from '../internal/check.js';
-import { acquire, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
+import { acquire, answer, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
 import { checkQueryable, checkStatement, type Queryable } from './check.js';
 import { killQuery, type CoreConnection } from './kill.js';
 import { isLimitError, limitStatement, restoreStatement } from './limit.js';
@@ -53,18 +53,7 @@ async function run<T>(method: Method, ctx: Context, db: Queryable, sql: string |
   const pool = db as Pool;
   const conn = await acquire(ctx, () => pool.getConnection(), (c) => c.release());
   const { result, settled, limited } = runGuarded<T>(ctx, conn, method, statement, values);
-  const released = settled.then((s) => giveBack(conn, s, limited));
-  // As the driver's own pool.query: the connection is back before the caller
-  // goes on (its next statement finds it idle). After a cancel, the caller
-  // does not wait: the connection follows once the cancel has landed.
-  try {
-    const value = await result;
-    await released;
-    return value;
-  } catch (error) {
-    if (ctx.err() === undefined) await released;
-    throw error;
-  }
+  return await answer(ctx, result, settled.then((s) => giveBack(conn, s, limited)));
 }
 
 /** A statement guarded on one connection, and whether it changed the session's limit. */

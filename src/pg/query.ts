@@ -6,7 +6,7 @@
 import type { Client, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { cause, type Context } from '../index.js';
 import { checkContext } from '../internal/check.js';
-import { acquire, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
+import { acquire, answer, guard, remainingMs, type Guarded, type Settlement } from '../internal/statements.js';
 import { sendCancelRequest, type Backend } from './cancel-request.js';
 import { checkQueryable, checkStatement, type Queryable } from './check.js';
 import { isLimitError, limitStatement, RESET_LIMIT } from './limit.js';
@@ -37,18 +37,7 @@ export async function query<R extends QueryResultRow = any>(ctx: Context, db: Qu
   const pool = db as import('pg').Pool;
   const client = await acquire(ctx, () => pool.connect(), (c) => c.release());
   const { result, settled, limited } = runGuarded<R>(ctx, client, config);
-  const released = settled.then((s) => giveBack(client, s, limited));
-  // As the driver's own pool.query: the connection is back before the caller
-  // goes on (its next statement finds it idle). After a cancel, the caller
-  // does not wait: the connection follows once the cancel has landed.
-  try {
-    const value = await result;
-    await released;
-    return value;
-  } catch (error) {
-    if (ctx.err() === undefined) await released;
-    throw error;
-  }
+  return await answer(ctx, result, settled.then((s) => giveBack(client, s, limited)));
 }
 
 /** A statement guarded on one client, and whether it changed statement_timeout. */
