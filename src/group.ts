@@ -54,6 +54,15 @@ export interface Group<T = unknown> extends Disposable {
   [Symbol.dispose](): void;
 }
 
+/** call runs fn(ctx) and returns its outcome as a promise: a synchronous throw becomes a rejection. */
+export function call<T>(fn: Task<T>, ctx: Context): Promise<T> {
+  try {
+    return Promise.resolve(fn(ctx));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** A queued task: what to run, its place among the results, and the go() promise to resolve. */
 interface Queued<T> {
   fn: Task<T>;
@@ -132,13 +141,7 @@ class TaskGroup<T> implements Group<T> {
 
   private _start(fn: Task<T>, index: number): void {
     this._running++;
-    let settled: PromiseLike<T>;
-    try {
-      settled = Promise.resolve(fn(this.ctx));
-    } catch (error) {
-      settled = Promise.reject(error);
-    }
-    settled.then(
+    call(fn, this.ctx).then(
       (value) => {
         this._results[index] = value;
         this._finished();

@@ -4,7 +4,7 @@
  */
 import { cause } from './cause.js';
 import type { CancelCauseFunc, Context } from './context.js';
-import type { Task } from './group.js';
+import { call, type Task } from './group.js';
 import { withCancelCause } from './kinds/cancel.js';
 import { checkFunction, checkMs, checkOptionalFunction, checkOptions } from './internal/check.js';
 import { DISPOSE } from './internal/dispose.js';
@@ -90,13 +90,7 @@ class TaskTracker implements Tracker {
     checkFunction('Tracker.go', 'fn', fn);
     if (this._closed || this.ctx.err() !== undefined) return false;
     this._size++;
-    let settled: PromiseLike<unknown>;
-    try {
-      settled = Promise.resolve(fn(this.ctx));
-    } catch (error) {
-      settled = Promise.reject(error);
-    }
-    settled.then(
+    call(fn, this.ctx).then(
       () => this._ended(),
       (error: unknown) => {
         this._ended();

@@ -7,7 +7,8 @@
  * entry so that only Fastify users need Fastify's types), and answers the
  * context's errors. `withProcessSignals` is Go's `signal.NotifyContext`, `shutdown` a
  * graceful stop for an HTTP server, `implicit` an optional implicit context
- * for loggers. See docs/servers.md.
+ * for loggers. See docs/servers.md. `spawn` and `execFile` run child processes
+ * under a context (Go's `exec.CommandContext`): see docs/concurrency.md.
  */
 export { ClientDisconnected, ClientDisconnectedError, ProcessSignalError, ResponseFinished, ResponseFinishedError, ServerShutdown, ServerShutdownError } from './causes.js';
 export { contextOf, findContext, fromRequest, type NodeRequest, type NodeResponse, type RequestContextOptions } from './request.js';
