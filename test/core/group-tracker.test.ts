@@ -182,3 +182,47 @@ describe('validation', () => {
     expect(t.go(() => 1)).toBe(true); // a refused shutdown did not close the tracker
   });
 });
+
+describe('nothing is retained on a long-lived parent (--expose-gc)', () => {
+  test('groups run to the end and tracker tasks leave nothing behind: a few bytes at most each', () => {
+    const r = runNode(
+      `
+      const { background, withCancel, withGroup, withTracker } = ctxkit;
+      const heap = () => { global.gc(); global.gc(); return process.memoryUsage().heapUsed; };
+      const [longLived] = withCancel(background());
+      longLived.signal; // observed, as a server-lifetime context would be: children attach to it
+      const observe = async (ctx) => { ctx.signal; return 1; };
+      const groups = async (n) => {
+        for (let i = 0; i < n; i++) {
+          const g = withGroup(longLived, { limit: 2 });
+          for (let j = 0; j < 3; j++) void g.go(observe);
+          await g.wait();
+        }
+      };
+      const tracker = withTracker(longLived);
+      const tasks = async (n) => {
+        for (let i = 0; i < n; i++) tracker.go(observe);
+        while (tracker.size > 0) await new Promise((r) => setImmediate(r));
+      };
+      (async () => {
+        const N = 20000;
+        await groups(N);
+        let base = heap();
+        for (let r = 0; r < 5; r++) await groups(N);
+        const perGroup = (heap() - base) / (5 * N);
+        await tasks(N);
+        base = heap();
+        for (let r = 0; r < 5; r++) await tasks(N);
+        const perTask = (heap() - base) / (5 * N);
+        console.log(JSON.stringify({ perGroup, perTask }));
+      })();
+    `,
+      ['--expose-gc'],
+    );
+    expect(r.stderr).toBe('');
+    const { perGroup, perTask } = JSON.parse(r.stdout.trim()) as { perGroup: number; perTask: number };
+    // A group kept alive would cost hundreds of bytes (its context, queue and results).
+    expect(perGroup).toBeLessThanOrEqual(8);
+    expect(perTask).toBeLessThanOrEqual(8);
+  });
+});
