@@ -93,7 +93,8 @@ function checkClientOptions(fn: string, options: ConnectClientOptions): { margin
  *
  * - a context already done, or no budget left: the call fails with
  *   cause(ctx) (DeadlineExceeded) before anything is sent;
- * - a call without `timeoutMs` sends the budget in `deadlineCodecs` headers;
+ * - a call without `timeoutMs` sends the budget in `deadlineCodecs` headers
+ *   (with `timeoutMs`, Connect's own header stays);
  * - the values go in the values header;
  * - when the context ends, the call (and a response stream still being read)
  *   is aborted; Connect then rejects with a ConnectError whose `.cause` is
@@ -107,10 +108,10 @@ export function contextInterceptor(options: ConnectClientOptions = {}): Intercep
     const ctx = req.contextValues.get(CONTEXT_KEY) ?? implicit.current();
     if (ctx === undefined) return await next(req);
     if (ctx.err() !== undefined) throw cause(ctx);
-    // A transport given timeoutMs (callOptions) writes its own timeout header over this one.
     const extra = outgoingHeaders(ctx, margin, codecs, values);
     if (extra === undefined) throw DeadlineExceeded;
-    for (const [name, value] of extra) req.header.set(name, value);
+    // A timeout header already there was written from the call's timeoutMs (callOptions): it stays.
+    for (const [name, value] of extra) if (!(req.header.has(name) && codecs.some((c) => c.header === name))) req.header.set(name, value);
     const [call, release] = withCancel(ctx);
     try {
       const res = await next({ ...req, signal: AbortSignal.any([req.signal, call.signal]) });
