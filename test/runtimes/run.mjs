@@ -54,18 +54,24 @@ export default {
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
 
-/** A loopback static server for the repository's dist/esm and test/runtimes, and the page. */
-async function staticServer() {
-  const page = `<!doctype html><meta charset="utf-8"><title>ctxkit contract</title>
+const CONTRACT_PAGE = `<!doctype html><meta charset="utf-8"><title>ctxkit contract</title>
 <script type="module">
 import * as ctxkit from '/dist/esm/index.js';
 import * as propagation from '/dist/esm/propagation/index.js';
 import { runContract } from '/test/runtimes/contract.mjs';
 window.contract = runContract(ctxkit, propagation);
 </script>`;
+
+/**
+ * A loopback server for a page: `/` is `page`, /dist/esm/… and /test/runtimes/…
+ * are the repository's files, and `route(req, res)` may answer anything else
+ * (returning true when it did).
+ */
+export async function staticServer(page, route = () => false) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (path === '/') return res.writeHead(200, { 'content-type': TYPES['.html'] }).end(page);
+    if (route(req, res)) return;
     if (!path.startsWith('/dist/esm/') && !path.startsWith('/test/runtimes/')) return res.writeHead(404).end();
     try {
       const body = await readFile(join(root, path));
@@ -75,18 +81,22 @@ window.contract = runContract(ctxkit, propagation);
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return { url: `http://127.0.0.1:${server.address().port}/`, close };
+}
+
+/** Launches Debian's Chromium, headless, through playwright-core: never a browser download. */
+export function launchChromium() {
+  const { chromium } = createRequire(import.meta.url)(packagePath('playwright-core'));
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'], timeout: RUN_TIMEOUT_MS });
 }
 
 async function inChromium() {
-  const { chromium } = createRequire(import.meta.url)(packagePath('playwright-core'));
-  const server = await staticServer();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox'],
-    timeout: RUN_TIMEOUT_MS,
-  });
+  const server = await staticServer(CONTRACT_PAGE);
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
