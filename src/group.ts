@@ -161,8 +161,8 @@ class TaskGroup<T> implements Group<T> {
     this._cancel(error);
   }
 
-  /** A task accepted while ctx is done is not run: it fails with cause(ctx). */
-  private _drop(): void {
+  /** A task (or item) accepted while ctx is done is not run: it fails with cause(ctx). */
+  _drop(): void {
     this._fail(cause(this.ctx));
   }
 
@@ -232,20 +232,22 @@ export async function mapLimit<T, R>(
   checkLimit('mapLimit', 'limit', limit);
   checkFunction('mapLimit', 'fn', fn);
   const group = new TaskGroup<R>(parent, limit);
+  let index = 0;
+  /** Starts fn for one item once a slot is free; false when the group is done (the item fails with its cause). */
+  const feed = async (item: T): Promise<boolean> => {
+    if (group.ctx.err() !== undefined) {
+      group._drop();
+      return false;
+    }
+    const i = index++;
+    await group.go((ctx) => fn(ctx, item, i));
+    return true;
+  };
   try {
-    let index = 0;
-    if (Symbol.asyncIterator in items) {
-      for await (const item of items) {
-        if (group.ctx.err() !== undefined) break;
-        const i = index++;
-        await group.go((ctx) => fn(ctx, item, i));
-      }
+    if (isAsyncIterable(items)) {
+      for await (const item of items) if (!(await feed(item))) break;
     } else {
-      for (const item of items) {
-        if (group.ctx.err() !== undefined) break;
-        const i = index++;
-        await group.go((ctx) => fn(ctx, item, i));
-      }
+      for (const item of items) if (!(await feed(item))) break;
     }
   } catch (error) {
     group._fail(error);
@@ -254,8 +256,10 @@ export async function mapLimit<T, R>(
 }
 
 function isIterable(x: unknown): x is Iterable<unknown> | AsyncIterable<unknown> {
-  if (x === null || x === undefined) return false;
-  const o = x as Record<symbol, unknown>;
-  return typeof o[Symbol.iterator] === 'function' || typeof o[Symbol.asyncIterator] === 'function';
+  return x !== null && x !== undefined && (typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function' || isAsyncIterable(x));
+}
+
+function isAsyncIterable<T>(x: unknown): x is AsyncIterable<T> {
+  return x !== null && x !== undefined && typeof (x as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
 }
 

@@ -298,6 +298,21 @@ describe('mapLimit', () => {
     expect(read).toBeLessThan(10);
   });
 
+  test('a parent cancelled mid-batch: it rejects with cause(parent), never with fewer results than items', async () => {
+    const [parent, cancel] = withCancelCause(background());
+    const why = new Error('batch aborted');
+    const p = mapLimit(parent, [1, 2, 3, 4, 5, 6], 2, async (_ctx, item) => {
+      if (item === 2) cancel(why);
+      await new Promise((resolve) => setImmediate(resolve)); // ignores its context: succeeds anyway
+      return item;
+    });
+    await expect(p).rejects.toBe(why);
+  });
+
+  test('a string is an iterable of characters', async () => {
+    await expect(mapLimit(background(), 'ab', 1, (_ctx, c) => c + c)).resolves.toEqual(['aa', 'bb']);
+  });
+
   test('an iterable that throws: the error cancels the started calls and is what it rejects with', async () => {
     const broken = new Error('cannot read');
     const seen: unknown[] = [];
