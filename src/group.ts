@@ -10,7 +10,7 @@ import { cause } from './cause.js';
 import type { CancelCauseFunc, Context } from './context.js';
 import { withCancelCause } from './kinds/cancel.js';
 import { checkFunction, checkLimit, checkOptions, fail } from './internal/check.js';
-import { DISPOSE } from './internal/dispose.js';
+import { ASYNC_DISPOSE, DISPOSE } from './internal/dispose.js';
 import { checkParent } from './parent.js';
 
 /** A task of a group: an async function of the group's context. */
@@ -26,7 +26,7 @@ export interface GroupOptions {
  * cancelled, with the failure as its cause, as soon as a task fails, and with
  * `Canceled` once `wait()` settles or the group is disposed.
  */
-export interface Group<T = unknown> extends Disposable {
+export interface Group<T = unknown> extends Disposable, AsyncDisposable {
   /** The context every task receives: done at the first failure, when wait() settles, or on dispose. */
   readonly ctx: Context;
   /**
@@ -52,6 +52,11 @@ export interface Group<T = unknown> extends Disposable {
   wait(): Promise<T[]>;
   /** Cancels `ctx` with `Canceled`, as `using` does at the end of its block. */
   [Symbol.dispose](): void;
+  /**
+   * Cancels `ctx` with `Canceled` and resolves once no task is running or
+   * queued, whatever their outcome, as `await using` does at the end of its block.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** call runs fn(ctx) and returns its outcome as a promise: a synchronous throw becomes a rejection. */
@@ -132,6 +137,7 @@ class TaskGroup<T> implements Group<T> {
   }
 
   declare [Symbol.dispose]: () => void;
+  declare [Symbol.asyncDispose]: () => Promise<void>;
 
   /** Checks fn, and that the group still takes tasks. */
   private _accept(method: string, fn: unknown): void {
@@ -193,10 +199,16 @@ class TaskGroup<T> implements Group<T> {
   }
 }
 
-// Symbol.dispose where the host has it, its well-known stand-in where not.
+// Symbol.dispose and Symbol.asyncDispose where the host has them, their well-known stand-ins where not.
 (TaskGroup.prototype as unknown as Record<symbol, unknown>)[DISPOSE] = function dispose(this: TaskGroup<unknown>): void {
   this._cancel();
 };
+(TaskGroup.prototype as unknown as Record<symbol, unknown>)[ASYNC_DISPOSE] = async function asyncDispose(this: TaskGroup<unknown>): Promise<void> {
+  this._cancel();
+  await this.wait().then(ignore, ignore);
+};
+
+function ignore(): void {}
 
 /**
  * withGroup returns a group of tasks under a child of parent (Go's

@@ -8,6 +8,9 @@ import type { CancelCauseFunc, CancelFunc, Context, ContextPair } from '../conte
 /** Symbol.dispose, or the well-known stand-in where the runtime lacks it. */
 export const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
 
+/** Symbol.asyncDispose, or the well-known stand-in where the runtime lacks it. */
+export const ASYNC_DISPOSE: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
 /** disposable makes f Disposable (disposing it calls it) and returns it. */
 export function disposable<F extends Function>(f: F): F & Disposable {
   (f as unknown as Record<symbol, F>)[DISPOSE] = f;

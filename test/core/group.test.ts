@@ -150,6 +150,29 @@ describe('withGroup', () => {
     await expect(ended).resolves.toBe(Canceled);
   });
 
+  test('await using cancels the group and waits for its tasks, even when the block throws before wait()', async () => {
+    jest.useRealTimers();
+    const log: string[] = [];
+    const render = async (): Promise<void> => {
+      await using g = withGroup(background());
+      void g.go(async (ctx) => {
+        await ctx.done();
+        await new Promise((resolve) => setTimeout(resolve, 30)); // cleans up after the cancellation
+        log.push('task ended');
+        throw cause(ctx);
+      });
+      throw new Error('before wait');
+    };
+    await expect(render()).rejects.toThrow('before wait');
+    expect(log).toEqual(['task ended']);
+
+    // After wait() has settled, disposing does nothing more.
+    const g = withGroup<number>(background());
+    void g.go(() => 1);
+    await expect(g.wait()).resolves.toEqual([1]);
+    await expect(g[Symbol.asyncDispose]()).resolves.toBeUndefined();
+  });
+
   test('a failure is never an unhandled rejection, even when nobody calls wait', async () => {
     const g = withGroup(background());
     void g.go(() => Promise.reject(new Error('ignored')));
