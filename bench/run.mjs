@@ -33,7 +33,7 @@ import { MEMORY_WORKLOADS } from './workloads/memory.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 /** Optional modules: bench/<name>.mjs exporting `async function run()` that returns rows. */
-const EXTRA_MODULES = ['worker', 'servers', 'db', 'group', 'gc'];
+const EXTRA_MODULES = ['worker', 'servers', 'db', 'group', 'gc', 'rpc'];
 /** A workload process that runs longer than this is stopped and reported as failed. */
 const PROCESS_TIMEOUT_MS = 10 * 60_000;
 

@@ -3,7 +3,7 @@
  * context.
  */
 import type { CallOptions, ContextValues, Interceptor, StreamResponse } from '@connectrpc/connect';
-import { DeadlineExceeded, cause, withCancel, type Context } from '../index.js';
+import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkMs, checkOptions, fail } from '../internal/check.js';
 import { outgoingHeaders } from '../internal/outgoing.js';
 import { implicit } from '../node/index.js';
@@ -112,28 +112,36 @@ export function contextInterceptor(options: ConnectClientOptions = {}): Intercep
     if (extra === undefined) throw DeadlineExceeded;
     // A timeout header already there was written from the call's timeoutMs (callOptions): it stays.
     for (const [name, value] of extra) if (!(req.header.has(name) && codecs.some((c) => c.header === name))) req.header.set(name, value);
-    const [call, release] = withCancel(ctx);
+    // The call's own signal: aborted by Connect's (its timeout) or by ctx's end, released with the call.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(req.signal.reason);
+    if (req.signal.aborted) onAbort();
+    else req.signal.addEventListener('abort', onAbort, { once: true });
+    const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
+    const release = (): void => {
+      stop();
+      req.signal.removeEventListener('abort', onAbort);
+    };
     try {
-      const res = await next({ ...req, signal: AbortSignal.any([req.signal, call.signal]) });
+      const res = await next({ ...req, signal: controller.signal });
       if (!res.stream) {
         release();
         return res;
       }
-      return { ...res, message: releasing(res as StreamResponse, call, release) } as typeof res;
+      return { ...res, message: releasing(res as StreamResponse, ctx, release) } as typeof res;
     } catch (error) {
-      const err = call.err() === undefined ? error : cause(call);
       release();
-      throw err;
+      throw ctx.err() === undefined ? error : cause(ctx);
     }
   };
 }
 
-/** The response stream, ending the call's context once it is read to the end, fails or is left. */
-async function* releasing(res: StreamResponse, call: Context, release: () => void): AsyncGenerator<unknown> {
+/** The response stream, releasing the call once it is read to the end, fails or is left. */
+async function* releasing(res: StreamResponse, ctx: Context, release: () => void): AsyncGenerator<unknown> {
   try {
     for await (const message of res.message) yield message;
   } catch (error) {
-    throw call.err() === undefined ? error : cause(call);
+    throw ctx.err() === undefined ? error : cause(ctx);
   } finally {
     release();
   }

@@ -3,23 +3,18 @@
  * header, its signal and the server's lifetime.
  */
 import type { ConnectError, HandlerContext, Interceptor, StreamResponse } from '@connectrpc/connect';
-import { background, cause, withCancelCause, type Context } from '../index.js';
-import { checkContext, checkFunction, checkOptionalMs, checkOptions, fail } from '../internal/check.js';
+import { withCancelCause, type Context } from '../index.js';
+import { checkFunction, fail } from '../internal/check.js';
 import { nearDeadline } from '../internal/deadline-slack.js';
-import { grpcStatus } from '../grpc/status.js';
+import { checkServerOptions } from '../grpc/server.js';
+import { contextCode } from '../grpc/status.js';
 import { ClientDisconnected, ResponseFinished } from '../node/index.js';
-import { connectTimeoutCodec, grpcTimeoutCodec, incomingDeadline, type ValuesHeader } from '../propagation/index.js';
+import { connectTimeoutCodec, grpcTimeoutCodec, incomingDeadline } from '../propagation/index.js';
+import type { GrpcServerOptions } from '../grpc/server.js';
 import { CONTEXT_KEY } from './context-key.js';
 
-/** ConnectServerOptions says what every call's context derives from and within what limit. */
-export interface ConnectServerOptions {
-  /** The server-lifetime context, parent of every call's context. Default: background(). */
-  parent?: Context;
-  /** The server's own budget per call, in milliseconds. Default: none. */
-  maxTimeoutMs?: number;
-  /** The values read from the call's headers. Default: none. */
-  values?: ValuesHeader;
-}
+/** ConnectServerOptions says what every call's context derives from and within what limit (as ctxkit/grpc's). */
+export type ConnectServerOptions = GrpcServerOptions;
 
 /** The parts of `@connectrpc/connect` serverInterceptor uses: pass the module itself. */
 export interface ConnectModule {
@@ -47,16 +42,9 @@ export function serverInterceptor(connect: ConnectModule, options: ConnectServer
   const FN = 'connect.serverInterceptor';
   if (typeof connect !== 'object' || connect === null) fail(FN, 'connect', 'the @connectrpc/connect module', connect);
   const ConnectErrorClass = checkFunction<typeof ConnectError>(FN, 'connect.ConnectError', connect.ConnectError);
-  const o = checkOptions(FN, 'options', options);
-  const parent = o.parent === undefined ? background() : checkContext(FN, 'options.parent', o.parent);
-  const max = checkOptionalMs(FN, 'options.maxTimeoutMs', o.maxTimeoutMs);
-  const values = o.values;
-  if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.decode !== 'function')) {
-    fail(FN, 'options.values', 'a ValuesHeader', values);
-  }
+  const { parent, max, values } = checkServerOptions(FN, options);
   const answer = (ctx: Context, error: unknown): unknown => {
-    let code = grpcStatus(error);
-    if (code === undefined && ctx.err() !== undefined && error === cause(ctx)) code = grpcStatus(ctx.err());
+    const code = contextCode(ctx, error);
     return code === undefined ? error : new ConnectErrorClass(error instanceof Error ? error.message : String(error), code as number, undefined, undefined, error);
   };
   return (next) => async (req) => {

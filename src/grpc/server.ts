@@ -104,7 +104,8 @@ function metadataValue(call: ServerCall, key: string): string | undefined {
   return values.length === 0 ? undefined : values.join(', ');
 }
 
-function checkServerOptions(fn: string, options: GrpcServerOptions): { parent: Context; max: number | undefined; values: ValuesHeader | undefined } {
+/** checkServerOptions checks the options of a server-side context (shared with ctxkit/connect). */
+export function checkServerOptions(fn: string, options: GrpcServerOptions): { parent: Context; max: number | undefined; values: ValuesHeader | undefined } {
   const o = checkOptions(fn, 'options', options);
   const parent = o.parent === undefined ? background() : checkContext(fn, 'options.parent', o.parent);
   const max = checkOptionalMs(fn, 'options.maxTimeoutMs', o.maxTimeoutMs);

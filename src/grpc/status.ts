@@ -39,16 +39,19 @@ export function grpcStatus(error: unknown): GrpcContextCode | undefined {
 }
 
 /**
- * The status a handler's error is answered with: a context's end as its code
- * (the message as details), any other error as it is. A custom cause of the
- * call's context (withCancelCause, withTimeoutCause above it) is mapped by
- * what the context reports in `err()`.
+ * contextCode returns the code of a handler's error when it is a context's
+ * end (see grpcStatus); a custom cause of the call's context (withCancelCause,
+ * withTimeoutCause above it) is mapped by what the context reports in `err()`.
  */
+export function contextCode(ctx: Context, error: unknown): GrpcContextCode | undefined {
+  const code = grpcStatus(error);
+  if (code !== undefined || error === undefined || ctx.err() === undefined || error !== cause(ctx)) return code;
+  return grpcStatus(ctx.err());
+}
+
+/** The status a handler's error is answered with: a context's end as its code (the message as details), any other error as it is. */
 export function statusFor(ctx: Context, error: unknown): unknown {
-  let code = grpcStatus(error);
-  if (code === undefined && error !== undefined && ctx.err() !== undefined && error === cause(ctx)) {
-    code = grpcStatus(ctx.err());
-  }
+  const code = contextCode(ctx, error);
   if (code === undefined) return error;
   return { code, details: error instanceof Error ? error.message : String(error) };
 }

@@ -5,7 +5,7 @@
 //   C: Connect server (serverInterceptor) → calls D over HTTP with undici (the implicit context)
 //   D: HTTP server (ctxkit/node): "echo" answers at once, "hang" waits for its context
 // Options (argv JSON): { role, next (host:port), marginMs, maxTimeoutMs }.
-// Events on stdout: {"event":"listening","port":…}; {"event":"start","hop":…,"id":…,"remainingMs":…};
+// Events on stdout, each with `hop` and `at` (monotonic ms): {"event":"listening","port":…}; {"event":"start","hop":…,"id":…,"remainingMs":…};
 // {"event":"end","hop":…,"id":…,"cause":…} (the hop's context ended while its call ran);
 // {"event":"answer","hop":…,"id":…,"status":…} (HTTP status, or gRPC/Connect code).
 'use strict';
@@ -20,7 +20,8 @@ const kconnect = require(join(root, 'connect', 'index.js'));
 const kundici = require(join(root, 'undici', 'index.js'));
 
 const { role, next, marginMs = 0, maxTimeoutMs } = JSON.parse(process.argv[2]);
-const report = (event) => process.stdout.write(JSON.stringify({ hop: role, ...event }) + '\n');
+// `at`: the machine's monotonic clock in ms (process.hrtime), which every process shares.
+const report = (event) => process.stdout.write(JSON.stringify({ hop: role, at: Number(process.hrtime.bigint()) / 1e6, ...event }) + '\n');
 const remaining = (ctx) => {
   const d = ctx.deadline();
   return d === undefined ? -1 : d.getTime() - Date.now();
