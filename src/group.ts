@@ -245,21 +245,31 @@ export async function mapLimit<T, R>(
   checkFunction('mapLimit', 'fn', fn);
   const group = new TaskGroup<R>(parent, limit);
   let index = 0;
-  /** Starts fn for one item once a slot is free; false when the group is done (the item fails with its cause). */
-  const feed = async (item: T): Promise<boolean> => {
+  /**
+   * Starts fn for one item, or queues it: the promise to await before reading
+   * on, if there is a wait. False when the group is done (the item then fails with its cause).
+   */
+  const feed = (item: T): Promise<void> | false => {
     if (group.ctx.err() !== undefined) {
       group._drop();
       return false;
     }
     const i = index++;
-    await group.go((ctx) => fn(ctx, item, i));
-    return true;
+    return group.go((ctx) => fn(ctx, item, i));
   };
   try {
     if (isAsyncIterable(items)) {
-      for await (const item of items) if (!(await feed(item))) break;
+      for await (const item of items) {
+        const started = feed(item);
+        if (started === false) break;
+        if (started !== STARTED) await started;
+      }
     } else {
-      for (const item of items) if (!(await feed(item))) break;
+      for (const item of items) {
+        const started = feed(item);
+        if (started === false) break;
+        if (started !== STARTED) await started;
+      }
     }
   } catch (error) {
     group._fail(error);
