@@ -2,7 +2,6 @@
  * The server side: a context for every gRPC call, as grpc-go gives every
  * handler one, and handlers that take it as their first parameter.
  */
-import type { EventEmitter } from 'node:events';
 import type {
   ServerDuplexStream,
   ServerReadableStream,
@@ -38,7 +37,7 @@ export interface GrpcServerOptions {
 }
 
 /** Any server call of grpc-js: each kind has the deadline, the metadata, `cancelled` and the 'cancelled' event. */
-export type ServerCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'metadata' | 'cancelled'> & EventEmitter;
+export type ServerCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'metadata' | 'cancelled' | 'on' | 'once' | 'removeListener'>;
 
 /** CallContext is a call's context and the function that ends it once the call is answered. */
 export interface CallContext {
