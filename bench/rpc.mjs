@@ -59,9 +59,15 @@ async function compare(call, withCtx, rounds, perRound = 200, inFlight = 50) {
   for (let i = 0; i < 3; i++) await round(call), await round(withCtx);
   const bare = [];
   const ctx = [];
+  // Which goes first alternates too, so that neither always pays for the other's garbage.
   for (let i = 0; i < rounds; i++) {
-    bare.push(await round(call));
-    ctx.push(await round(withCtx));
+    if (i % 2 === 0) {
+      bare.push(await round(call));
+      ctx.push(await round(withCtx));
+    } else {
+      ctx.push(await round(withCtx));
+      bare.push(await round(call));
+    }
   }
   return [summarize(bare), summarize(ctx)];
 }
