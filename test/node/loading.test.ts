@@ -47,6 +47,7 @@ test('import("ctxkit/node") gives the same objects as require, with every export
     [
       'ClientDisconnected',
       'ClientDisconnectedError',
+      'ExitError',
       'ProcessSignalError',
       'ResponseFinished',
       'ResponseFinishedError',
@@ -56,11 +57,13 @@ test('import("ctxkit/node") gives the same objects as require, with every export
       'clientGone',
       'contextOf',
       'errorStatus',
+      'execFile',
       'expressAdapter',
       'findContext',
       'fromRequest',
       'implicit',
       'shutdown',
+      'spawn',
       'withProcessSignals',
     ].sort(),
   );
