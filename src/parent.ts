@@ -17,6 +17,11 @@ export function checkParent(fn: string, arg: string, x: unknown): Context {
   return x;
 }
 
+/** parentContext checks a parent and returns the context to build on, for constructors whose only argument it is. */
+export function parentContext(fn: string, arg: string, x: unknown): BaseContext {
+  return x instanceof BaseContext ? x : foreignParent(checkParent(fn, arg, x));
+}
+
 /** ownContext returns the context to build on for a checked parent: itself if ctxkit made it, else its foreign adapter. */
 export function ownContext(ctx: Context): BaseContext {
   return ctx instanceof BaseContext ? ctx : foreignParent(ctx);

@@ -13,7 +13,6 @@
  * paths produce anyway: feeding every kind through the tree here would make
  * its call sites polymorphic and every context slower.
  */
-import { afterFunc } from './after-func.js';
 import { background } from './kinds/background.js';
 import { withCancel, withCancelCause } from './kinds/cancel.js';
 import { withTimeout } from './kinds/deadline.js';
@@ -23,12 +22,8 @@ function keepers(): unknown[] {
   const plain = withCancel(root);
   const withCause = withCancelCause(root);
   const timed = withTimeout(root, 3_600_000);
-  const observed = withCancel(root);
-  void observed[0].signal;
-  void observed[0].done();
-  afterFunc(observed[0], () => {});
-  for (const [, cancel] of [plain, withCause, timed, observed]) cancel();
-  return [plain, withCause, timed, observed];
+  for (const [, cancel] of [plain, withCause, timed]) cancel();
+  return [plain, withCause, timed];
 }
 
 /** The kept instances (exported so that no bundler drops them as unused). */

@@ -285,6 +285,8 @@ function ownerOf(n: CancelNode): CancelNode | null {
 }
 
 const NO_OWNERS: readonly (CancelNode | null)[] = [];
+/** The links of a node that has none (shared: wire allocates nothing for a plain node). */
+const NO_LINKS: Link[] = [];
 
 /**
  * wire joins a new node to the tree: the one routine every kind calls (Go's
@@ -295,16 +297,17 @@ const NO_OWNERS: readonly (CancelNode | null)[] = [];
  * - a node that stays attached (timer, linked) is done at once with the outcome
  *   of the first done owner (its parent's governor first, then extraOwners in
  *   order), or with DeadlineExceeded if its own deadline has passed; otherwise
- *   it is attached to every owner, and returns its links to the extra owners;
+ *   it is attached to every owner, and returns its links to the extra owners
+ *   (`now`, if given, is the time the kind computed its own deadline from);
  * - a plain node is not attached (invariant 3): it starts done if its owner is
  *   known to be done, verified live if its owner is known live now, and
  *   otherwise unknown until its first err().
  */
-export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] = NO_OWNERS): Link[] {
+export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] = NO_OWNERS, now?: number): Link[] {
   const owner = ownerOf(n);
   if (!n._staysAttached()) {
     adoptOwnerState(n, owner);
-    return [];
+    return NO_LINKS;
   }
   const own = n._deadline;
   n._deadline = earliestDeadline(own, owner, extraOwners);
@@ -312,11 +315,11 @@ export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] 
   const doneOwner = firstDone(owner, extraOwners);
   if (doneOwner !== null) {
     settle(n, doneOwner._err!, doneOwner._cause);
-    return [];
+    return NO_LINKS;
   }
-  if (own !== undefined && own <= Date.now()) {
+  if (own !== undefined && own <= (now ?? Date.now())) {
     settle(n, DeadlineExceeded, n._cause);
-    return [];
+    return NO_LINKS;
   }
   attach(n);
   const links = linkExtraOwners(n, owner, extraOwners);
@@ -356,6 +359,7 @@ function firstDone(owner: CancelNode | null, extra: readonly (CancelNode | null)
 
 /** Links an attached node to each distinct extra owner; a polled extra owner makes the node polled (invariant 6). */
 function linkExtraOwners(n: CancelNode, owner: CancelNode | null, extra: readonly (CancelNode | null)[]): Link[] {
+  if (extra.length === 0) return NO_LINKS;
   const links: Link[] = [];
   for (const o of extra) {
     if (o === null || o === owner || links.some((l) => l.owner === o)) continue;
@@ -520,6 +524,11 @@ let inPhase2 = false;
 export function cancelTree(root: CancelNode, err: Error, cause: unknown): void {
   newEpoch();
   settle(root, err, cause);
+  if (root._children === undefined && !inPhase2) {
+    // One node: whatever its listeners cancel can only come after it anyway.
+    finish(root);
+    return;
+  }
   if (inPhase2) {
     const queue = (phase2 ??= []);
     if (root._children === undefined) queue.push(root);
@@ -528,11 +537,8 @@ export function cancelTree(root: CancelNode, err: Error, cause: unknown): void {
   }
   inPhase2 = true;
   try {
-    if (root._children === undefined) finish(root);
-    else {
-      const order = markSubtree(root, err, cause);
-      for (let i = 0; i < order.length; i++) finish(order[i]);
-    }
+    const order = markSubtree(root, err, cause);
+    for (let i = 0; i < order.length; i++) finish(order[i]);
     const queued = phase2;
     if (queued !== null) for (let i = 0; i < queued.length; i++) finish(queued[i]);
   } finally {

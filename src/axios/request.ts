@@ -8,7 +8,7 @@ import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkMs, checkOptions, fail } from '../internal/check.js';
 import { outgoingHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
-import { checkCodecs } from '../propagation/check.js';
+import { checkCodecs } from '../internal/headers.js';
 
 /** AxiosContextOptions say what a request sends for its context. */
 export interface AxiosContextOptions {

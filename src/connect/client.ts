@@ -8,7 +8,7 @@ import { checkContext, checkMs, checkOptions, fail } from '../internal/check.js'
 import { outgoingHeaders } from '../internal/outgoing.js';
 import { implicit } from '../node/index.js';
 import { connectTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
-import { checkCodecs } from '../propagation/check.js';
+import { checkCodecs } from '../internal/headers.js';
 import { CONTEXT_KEY } from './context-key.js';
 
 /** ConnectClientOptions are the options of callOptions and contextInterceptor. */

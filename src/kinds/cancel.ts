@@ -4,7 +4,7 @@
 import type { BaseContext } from '../base.js';
 import type { CancelCauseFunc, CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelCausePair, cancelPair } from '../pair.js';
-import { checkParent, ownContext } from '../parent.js';
+import { parentContext } from '../parent.js';
 import { CancelNode, wire } from '../tree.js';
 
 /**
@@ -31,7 +31,7 @@ export function plainChild(parent: BaseContext): CancelNode {
  * Always call cancel (or `using` the pair) once the work is finished.
  */
 export function withCancel(parent: Context): ContextPair<CancelFunc> {
-  return cancelPair(plainChild(ownContext(checkParent('withCancel', 'parent', parent))));
+  return cancelPair(plainChild(parentContext('withCancel', 'parent', parent)));
 }
 
 /**
@@ -39,5 +39,5 @@ export function withCancel(parent: Context): ContextPair<CancelFunc> {
  * `cause(ctx)` reports; `err()` is still Canceled.
  */
 export function withCancelCause(parent: Context): ContextPair<CancelCauseFunc> {
-  return cancelCausePair(plainChild(ownContext(checkParent('withCancelCause', 'parent', parent))));
+  return cancelCausePair(plainChild(parentContext('withCancelCause', 'parent', parent)));
 }

@@ -47,18 +47,18 @@ class TimerContext extends CancelNode implements Scheduled {
 }
 
 /** The shared path of the four constructors, after their arguments were checked. */
-function deadlineChild(parent: BaseContext, at: number, cause: unknown): ContextPair<CancelFunc> {
+function deadlineChild(parent: BaseContext, at: number, now: number, cause: unknown): ContextPair<CancelFunc> {
   const inherited = parent._governor()?._deadline;
   // As in Go: under an earlier deadline, a child needs no timer of its own.
   if (inherited !== undefined && inherited < at) return cancelPair(plainChild(parent));
   const node = new TimerContext(parent, at, cause ?? DeadlineExceeded);
-  wire(node);
+  wire(node, undefined, now);
   return cancelPair(node);
 }
 
 /** now + ms, clamped to the range of Date so deadline() and String(ctx) stay valid for any finite ms. */
-function deadlineAfter(ms: number): number {
-  return Math.min(Math.max(Date.now() + ms, -MAX_TIME), MAX_TIME);
+function deadlineAfter(now: number, ms: number): number {
+  return Math.min(Math.max(now + ms, -MAX_TIME), MAX_TIME);
 }
 
 /**
@@ -71,14 +71,14 @@ function deadlineAfter(ms: number): number {
 export function withDeadline(parent: Context, d: Date | number): ContextPair<CancelFunc> {
   const p = checkParent('withDeadline', 'parent', parent);
   const at = checkDeadline('withDeadline', d);
-  return deadlineChild(ownContext(p), at, undefined);
+  return deadlineChild(ownContext(p), at, Date.now(), undefined);
 }
 
 /** withDeadlineCause is withDeadline whose deadline reports `cause` from cause(ctx). */
 export function withDeadlineCause(parent: Context, d: Date | number, cause: unknown): ContextPair<CancelFunc> {
   const p = checkParent('withDeadlineCause', 'parent', parent);
   const at = checkDeadline('withDeadlineCause', d);
-  return deadlineChild(ownContext(p), at, cause);
+  return deadlineChild(ownContext(p), at, Date.now(), cause);
 }
 
 /**
@@ -89,12 +89,14 @@ export function withDeadlineCause(parent: Context, d: Date | number, cause: unkn
 export function withTimeout(parent: Context, ms: number): ContextPair<CancelFunc> {
   const p = checkParent('withTimeout', 'parent', parent);
   checkTimeout('withTimeout', ms);
-  return deadlineChild(ownContext(p), deadlineAfter(ms), undefined);
+  const now = Date.now();
+  return deadlineChild(ownContext(p), deadlineAfter(now, ms), now, undefined);
 }
 
 /** withTimeoutCause is withTimeout whose deadline reports `cause` from cause(ctx). */
 export function withTimeoutCause(parent: Context, ms: number, cause: unknown): ContextPair<CancelFunc> {
   const p = checkParent('withTimeoutCause', 'parent', parent);
   checkTimeout('withTimeoutCause', ms);
-  return deadlineChild(ownContext(p), deadlineAfter(ms), cause);
+  const now = Date.now();
+  return deadlineChild(ownContext(p), deadlineAfter(now, ms), now, cause);
 }

@@ -2,7 +2,7 @@
  * withoutCancel: keep a parent's values, drop its cancellation and deadline.
  */
 import type { Context } from '../context.js';
-import { checkParent, ownContext } from '../parent.js';
+import { parentContext } from '../parent.js';
 import { PassThroughContext } from './passthrough.js';
 
 /** A context that sees its parent's values and nothing else of it. */
@@ -18,5 +18,5 @@ class WithoutCancelContext extends PassThroughContext {
  * request that started it (audit logs, cleanup).
  */
 export function withoutCancel(parent: Context): Context {
-  return new WithoutCancelContext(ownContext(checkParent('withoutCancel', 'parent', parent)), null);
+  return new WithoutCancelContext(parentContext('withoutCancel', 'parent', parent), null);
 }

@@ -14,7 +14,7 @@
  */
 import { DeadlineExceeded, cause, withCancel, withSignal, withTimeout, type CancelFunc, type Context } from '../index.js';
 import { checkContext, checkFunction, checkMs, checkOptionalMs, fail } from '../internal/check.js';
-import { checkCodecs } from './check.js';
+import { checkCodecs } from '../internal/headers.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
 import { leaseResponse } from './response-lease.js';
 import type { ValuesHeader } from './values.js';

@@ -4,7 +4,7 @@
  */
 import { withCancel, withTimeout, type CancelFunc, type Context } from '../index.js';
 import { checkContext, checkOptionalMs, fail } from '../internal/check.js';
-import { checkCodecs } from './check.js';
+import { checkCodecs } from '../internal/headers.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
 import { MalformedDeadlineError } from './errors.js';
 import { readHeader, type HeadersLike } from './headers.js';

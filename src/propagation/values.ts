@@ -10,7 +10,7 @@
  */
 import { withValue, type Context, type ContextKey } from '../index.js';
 import { checkLimit, fail } from '../internal/check.js';
-import { TOKEN, checkHeaderName } from './check.js';
+import { TOKEN, checkHeaderName } from '../internal/headers.js';
 import { readHeader, type HeadersLike } from './headers.js';
 
 /** ValueCodec turns one kind of value into header text and back. */

@@ -10,7 +10,7 @@ import { checkContext, checkMs, checkOptionalMs, checkOptions, fail } from '../i
 import { outgoingHeaders } from '../internal/outgoing.js';
 import { implicit } from '../node/index.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
-import { checkCodecs } from '../propagation/check.js';
+import { checkCodecs } from '../internal/headers.js';
 
 /** UndiciContextOptions say which context a request runs under, and what it sends. */
 export interface UndiciContextOptions {

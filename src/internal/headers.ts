@@ -1,9 +1,9 @@
 /**
- * The checks only the propagation functions need (header names, codecs); the
- * shared ones are in internal/check.ts.
+ * Checks of what goes into HTTP headers (header names, deadline codecs), for
+ * ctxkit/propagation and every adapter that sends a deadline or values.
  */
-import { fail } from '../internal/check.js';
-import type { DeadlineCodec } from './deadline-codecs.js';
+import type { DeadlineCodec } from '../propagation/deadline-codecs.js';
+import { fail } from './check.js';
 
 /** TOKEN matches an HTTP token (RFC 9110 `token`): header names, value names. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
