@@ -11,8 +11,8 @@
  * whose state comes from outside: an AbortSignal (withSignal) or a context not
  * made by ctxkit (a foreign parent).
  *
- * Where to look: `wire` is how a new node joins the tree (Go's
- * propagateCancel); `cancelTree` is how a cancellation propagates; `attach` and
+ * Where to look: `wire` and `wirePlain` are how a new node joins the tree
+ * (Go's propagateCancel); `cancelTree` is how a cancellation propagates; `attach` and
  * `release` keep invariant 3; `pull` answers err() for a node nothing pushes to.
  *
  * Invariants
@@ -289,26 +289,21 @@ const NO_OWNERS: readonly (CancelNode | null)[] = [];
 const NO_LINKS: Link[] = [];
 
 /**
- * wire joins a new node to the tree: the one routine every kind calls (Go's
- * propagateCancel). Its owners are the governor of its parent and, for a
- * linked node, extraOwners. The node's kind has set its own deadline (and the
- * cause that deadline reports) before; wire gives it the earliest of its
- * owners' deadlines if that is sooner, then:
- * - a node that stays attached (timer, linked) is done at once with the outcome
- *   of the first done owner (its parent's governor first, then extraOwners in
- *   order), or with DeadlineExceeded if its own deadline has passed; otherwise
- *   it is attached to every owner, and returns its links to the extra owners
- *   (`now`, if given, is the time the kind computed its own deadline from);
- * - a plain node is not attached (invariant 3): it starts done if its owner is
- *   known to be done, verified live if its owner is known live now, and
- *   otherwise unknown until its first err().
+ * wire and wirePlain join a new node to the tree: every kind calls one of them
+ * (they are Go's propagateCancel). A node's owners are the governor of its
+ * parent and, for a linked node, extraOwners.
+ *
+ * wire is for a node that stays attached (timer, linked). Its kind has set its
+ * own deadline (and the cause that deadline reports) before; wire gives it the
+ * earliest of its owners' deadlines if that is sooner. The node is done at
+ * once with the outcome of the first done owner (its parent's governor first,
+ * then extraOwners in order), or with DeadlineExceeded if its own deadline is
+ * at or before `now` (the time the kind computed it from; the clock if not
+ * given); otherwise it is attached to every owner, its _onWired hook runs, and
+ * its links to the extra owners are returned.
  */
 export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] = NO_OWNERS, now?: number): Link[] {
   const owner = ownerOf(n);
-  if (!n._staysAttached()) {
-    adoptOwnerState(n, owner);
-    return NO_LINKS;
-  }
   const own = n._deadline;
   n._deadline = earliestDeadline(own, owner, extraOwners);
   // err() first: it also expires an owner whose own deadline has passed.
@@ -325,6 +320,17 @@ export function wire(n: CancelNode, extraOwners: readonly (CancelNode | null)[] 
   const links = linkExtraOwners(n, owner, extraOwners);
   n._onWired();
   return links;
+}
+
+/**
+ * wirePlain is for a plain node, attached only while observed (invariant 3):
+ * it starts done if its owner is known to be done, verified live if its owner
+ * is known live now, and otherwise unknown until its first err(). (A routine
+ * of its own, not a branch of wire: the hottest path in the package stays
+ * monomorphic however many kinds an application uses.)
+ */
+export function wirePlain(n: CancelNode): void {
+  adoptOwnerState(n, ownerOf(n));
 }
 
 /** Gives a plain node its starting state from its owner, without attaching it. */

@@ -5,7 +5,7 @@ import type { BaseContext } from '../base.js';
 import type { CancelCauseFunc, CancelFunc, Context, ContextPair } from '../context.js';
 import { cancelCausePair, cancelPair } from '../pair.js';
 import { parentContext } from '../parent.js';
-import { CancelNode, wire } from '../tree.js';
+import { CancelNode, wirePlain } from '../tree.js';
 
 /**
  * The plain cancellable node: all hooks at their defaults. It holds no
@@ -21,7 +21,7 @@ class CancelContext extends CancelNode {
 /** A new plain node under parent, wired into the tree. */
 export function plainChild(parent: BaseContext): CancelNode {
   const node = new CancelContext(parent);
-  wire(node);
+  wirePlain(node);
   return node;
 }
 
