@@ -5,7 +5,7 @@
 import { DISPOSE } from './dispose.js';
 
 /** The longest delay setTimeout honours; longer ones fire at once (Node) or wrap. */
-export const MAX_DELAY = 2 ** 31 - 1;
+const MAX_DELAY = 2 ** 31 - 1;
 
 /** A setTimeout delay for `ms`: clamped to [0, MAX_DELAY], so it never fires early by wrapping. */
 export function timerDelay(ms: number): number {
