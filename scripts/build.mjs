@@ -28,6 +28,8 @@ export const entries = {
   './undici': 'undici/index',
   './axios': 'axios/index',
   './connect': 'connect/index',
+  './web': 'web/index',
+  './hono': 'web/hono',
 };
 
 rmSync(dist, { recursive: true, force: true });

@@ -4,48 +4,23 @@
  * anyone writing their own error handler on `node:http`.
  */
 import { STATUS_CODES } from 'node:http';
-import { DeadlineExceededError, cause } from '../index.js';
-import { DownstreamUnavailableError, MalformedDeadlineError } from '../propagation/index.js';
-import { ClientDisconnectedError, ServerShutdownError } from './causes.js';
+import { contextErrorStatus, type ErrorStatus } from '../web/index.js';
+
+export type { ErrorStatus };
 import { endRequest, findContext, type NodeRequest, type NodeResponse } from './request.js';
 import { clientGone, cutShort } from './response.js';
 
 /**
- * ErrorStatus is what a server does about an error of a request's context:
- * 400 Bad Request (a malformed deadline header), 499 (the client went away:
- * send nothing, log it as nginx's "client closed request"), 503 Service
- * Unavailable (the server is shutting down), 504 Gateway Timeout (the
- * deadline passed).
- */
-export type ErrorStatus = 400 | 499 | 503 | 504;
-
-/** How many `.cause` links errorStatus follows, against cycles. */
-const MAX_CAUSE_DEPTH = 8;
-
-/**
  * errorStatus returns the status for `error`, thrown while serving `req`, or
  * undefined if it is not one of the request context's errors (leave it to the
- * usual error handling). 499 whenever the client is gone, whatever the error;
- * otherwise the error, or one of its `.cause`s, decides: a
- * ClientDisconnectedError is 499, a MalformedDeadlineError 400, a
- * DeadlineExceededError 504, a ServerShutdownError 503; and once the
- * request's context has passed its deadline, that context's cause (a custom
- * one from `withTimeoutCause` above it) is 504 too.
+ * usual error handling): 499 whenever the client is gone, whatever the error;
+ * otherwise ctxkit/web's `contextErrorStatus` rule with the request's context
+ * (a ClientDisconnectedError is 499, a MalformedDeadlineError 400, a
+ * DeadlineExceededError or the cause of the request's passed deadline 504, a
+ * ServerShutdownError or DownstreamUnavailableError 503).
  */
 export function errorStatus(error: unknown, req: NodeRequest, res: NodeResponse): ErrorStatus | undefined {
-  if (clientGone(res)) return 499;
-  const ctx = findContext(req);
-  // A deadline may report a cause of its own (withTimeoutCause above the request).
-  const deadlineCause = ctx !== undefined && ctx.err() instanceof DeadlineExceededError ? cause(ctx) : undefined;
-  let e: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH && e !== undefined && e !== null; depth++) {
-    if (e instanceof ClientDisconnectedError) return 499;
-    if (e instanceof MalformedDeadlineError) return 400;
-    if (e instanceof DeadlineExceededError || e === deadlineCause) return 504;
-    if (e instanceof ServerShutdownError || e instanceof DownstreamUnavailableError) return 503;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return clientGone(res) ? 499 : contextErrorStatus(error, findContext(req));
 }
 
 /**
