@@ -47,6 +47,18 @@ function noSlowerThan(native) {
   };
 }
 
+/** At most `limit` times the native variant `native` (ratio ctxkit ÷ native ≤ limit). */
+function atMostRatio(limit, native) {
+  return {
+    text: `≤ ${limit}× ${native}`,
+    judge: ({ ratios }) => {
+      const ratio = ratios?.[native];
+      if (!(ratio > 0)) return notReached('no figure');
+      return ratio <= limit ? reached(`${round(ratio)}×`) : notReached(`${round(ratio)}×`);
+    },
+  };
+}
+
 /** A value of ctxkit at most `limit` (bytes, or a ratio of two figures). */
 function atMostValue(limit, text, format) {
   return {
@@ -265,6 +277,7 @@ export function buildRows(results) {
   rows.push(...timingRows(make, t['child-cancel'], { goal: fasterThan(100), go: goAtMost(220, ns) }));
   rows.push(...timingRows(make, t['timeout-cancel'], { goal: fasterThan(50), go: goAtMost(650, ns) }));
   rows.push(...timingRows(make, t['cancelled-parent'], { goal: fasterThan(100), go: goAtMost(150, ns) }));
+  rows.push(...timingRows(make, t['signal-cancel'], { goal: atMostRatio(1.1, 'AbortController') }));
 
   const trees = 'trees';
   const judgedFanOut = ['ctxkit', 'ctxkit + done()'];

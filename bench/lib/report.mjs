@@ -1,7 +1,7 @@
 /**
  * Renders the collected results: tables for the terminal and bench/results.md.
  */
-import { markdownTable } from './format.mjs';
+import { formatBytes, formatMs, formatTime, markdownTable } from './format.mjs';
 import { buildRows, collectNotes } from './goals.mjs';
 
 const COLUMNS = ['workload', 'ctxkit', 'native(s)', 'ratio ctxkit ÷ native', 'goal (docs/performance.md)', 'against the goal', 'Go 1.19'];
@@ -52,7 +52,8 @@ function machineLines(meta) {
   const lines = [
     `- Date: ${meta.date}`,
     `- Machine: ${meta.cpu}, ${meta.cores} cores (os.cpus()), ${meta.platform}, ${meta.memoryGiB} GiB`,
-    `- Node: ${meta.node} (V8 ${meta.v8})`,
+    `- Node: ${meta.node} (V8 ${meta.v8})${meta.lines?.length > 1 ? ' for the headline tables; side by side: ' + meta.lines.map((l) => `${l.version} (V8 ${l.v8})`).join(', ') : ''}`,
+    ...(meta.missing ?? []).map((m) => `- **Node ${m.line} not run**: ${m.why}`),
     `- Command: \`${meta.command}\`${meta.quick ? ' (quick: fewer rounds, shorter measurements; for development only)' : ''}`,
     `- Duration: ${Math.round(meta.seconds)} s`,
     `- Load average (1 min) during the run: ${load.start.toFixed(2)} at start, ${load.max.toFixed(2)} at most, ${load.end.toFixed(2)} at end; the benchmark itself keeps one to two cores busy`,
@@ -73,6 +74,71 @@ const HOW_TO_READ = [
   'those of docs/performance.md.',
 ].join('\n');
 
+/** The figure of one variant, as the headline tables show it. */
+function variantFigure(v) {
+  if (v === undefined) return '—';
+  if (v.failed) return v.failed.length > 40 ? `${v.failed.slice(0, 40)}…` : v.failed;
+  if ('bytes' in v) return formatBytes(v.bytes);
+  if (v.lateness) return `p99 ${formatMs(v.lateness.p99)}`;
+  return formatTime(v.median);
+}
+
+/**
+ * Every workload's figures on every Node line, side by side: one row per
+ * variant, one column per line; a ctxkit timing figure carries its ratio to the
+ * workload's first native variant on that line.
+ */
+function matrixTable(lines) {
+  const ids = [...new Set(lines.flatMap((l) => [...Object.keys(l.timing), ...Object.keys(l.memory)]))];
+  const rows = [];
+  for (const id of ids) {
+    const workloads = lines.map((l) => l.timing[id] ?? l.memory[id]);
+    const first = workloads.find(Boolean);
+    for (const variant of first.variants) {
+      rows.push([
+        `${first.title}${variant.name === 'ctxkit' ? '' : ` [${variant.name}]`}`,
+        ...workloads.map((w) => {
+          const v = w?.variants.find((x) => x.name === variant.name);
+          const native = w?.variants.find((x) => x.side === 'native')?.name;
+          const ratio = w?.ratios?.[variant.name]?.[native];
+          return `${variantFigure(v)}${Number.isFinite(ratio) ? ` (${ratio.toPrecision(2)}× ${native})` : ''}`;
+        }),
+      ]);
+    }
+  }
+  return markdownTable(['workload [variant]', ...lines.map((l) => `Node ${l.version}`)], rows);
+}
+
+/** Each goal's standing on every Node line. */
+function goalMatrix(lines) {
+  const perLine = lines.map((l) => buildRows(l).filter((r) => r.standing.reached !== null));
+  const keys = [...new Set(perLine.flatMap((rows) => rows.map((r) => `${r.workload}\u0000${r.goal}`)))];
+  const rows = keys.map((key) => {
+    const [workload, goal] = key.split('\u0000');
+    return [workload, goal, ...perLine.map((rows) => rows.find((r) => `${r.workload}\u0000${r.goal}` === key)?.standing.text ?? '—')];
+  });
+  const counts = perLine.map((rows) => `${rows.filter((r) => r.standing.reached).length} of ${rows.length}`);
+  return markdownTable(['workload', 'goal', ...lines.map((l) => `Node ${l.version}`)], [...rows, ['goals reached', '', ...counts]]);
+}
+
+/** The side-by-side section, when more than one line ran. */
+function matrixSection(results) {
+  const lines = results.lines ?? [];
+  if (lines.length < 2) return [];
+  return [
+    '## Node lines side by side',
+    '',
+    'The same workloads, each run on every line in turn (the headline tables above are one of these columns).',
+    '',
+    matrixTable(lines),
+    '',
+    '### Goals on every line',
+    '',
+    goalMatrix(lines),
+    '',
+  ];
+}
+
 /** The whole report for the terminal. */
 export function renderTerminal(results) {
   const rows = buildRows(results);
@@ -82,6 +148,9 @@ export function renderTerminal(results) {
   out.push(`\nGoals: ${reached} of ${total} reached.`);
   const short = goalLines(rows).filter((l) => l.includes('not reached'));
   if (short.length > 0) out.push(short.join('\n'));
+  const matrix = matrixSection(results);
+  if (matrix.length > 0) out.push(`\n${matrix.join('\n')}`);
+  for (const m of results.meta.missing ?? []) out.push(`\nNode ${m.line} not run: ${m.why}`);
   for (const extra of results.extra ?? []) out.push(`\n${extraSection(extra)}`);
   if (results.meta.loaded) out.push('\nThe machine was busy with other work during this run: figures may be disturbed.');
   return out.join('\n');
@@ -94,6 +163,7 @@ export function renderMarkdown(results) {
   const out = ['# ctxkit benchmark results', '', ...machineLines(results.meta), '', HOW_TO_READ, ''];
   for (const [section, sectionRows] of sections(rows)) out.push(`## ${section}`, '', tableOf(sectionRows), '');
   out.push(`## Goals: ${reached} of ${total} reached`, '', ...goalLines(rows), '');
+  out.push(...matrixSection(results));
   const notes = collectNotes(results);
   if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   if ((results.extra ?? []).length > 0) {

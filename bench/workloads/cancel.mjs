@@ -2,7 +2,7 @@
  * Creating and cancelling one context: the cost paid on every request and call.
  */
 import { do_not_optimize } from 'mitata';
-import { withCancel, withTimeout } from 'ctxkit';
+import { background, withCancel, withTimeout } from 'ctxkit';
 import { CANCELED, ListenerChild, ListenerTimeoutChild, abortedSignal, anyChild, anyTimeoutChild } from '../lib/native.mjs';
 import { cancelledParent, longLivedParent, longLivedSignal } from './common.mjs';
 
@@ -187,4 +187,53 @@ const cancelledParentChild = {
   ],
 };
 
-export default [childCancel, timeoutCancel, cancelledParentChild];
+/**
+ * The signal path a request pays when it hands its signal to fetch or a
+ * driver: a context, its signal read, then cancelled; against the least native
+ * code can do, one AbortController, its signal read, abort(reason). The goal
+ * (≤ 1.1× the bare controller) is judged on the child of a long-lived parent,
+ * a request's shape; the child of background() is shown beside it.
+ */
+const signalCancel = {
+  id: 'signal-cancel',
+  title: 'signal path: create + read signal + cancel',
+  variants: () => [
+    {
+      name: 'ctxkit',
+      side: 'ctxkit',
+      make() {
+        const parent = longLivedParent();
+        return () => {
+          const [ctx, cancel] = withCancel(parent);
+          do_not_optimize(ctx.signal);
+          cancel();
+        };
+      },
+    },
+    {
+      name: 'ctxkit, child of background()',
+      side: 'ctxkit',
+      make() {
+        const parent = background();
+        return () => {
+          const [ctx, cancel] = withCancel(parent);
+          do_not_optimize(ctx.signal);
+          cancel();
+        };
+      },
+    },
+    {
+      name: 'AbortController',
+      side: 'native',
+      make() {
+        return () => {
+          const controller = new AbortController();
+          do_not_optimize(controller.signal);
+          controller.abort(CANCELED);
+        };
+      },
+    },
+  ],
+};
+
+export default [childCancel, timeoutCancel, cancelledParentChild, signalCancel];
