@@ -30,6 +30,8 @@ export const entries = {
   './connect': 'connect/index',
   './web': 'web/index',
   './hono': 'web/hono',
+  './got': 'got/index',
+  './ky': 'ky/index',
 };
 
 rmSync(dist, { recursive: true, force: true });

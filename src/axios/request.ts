@@ -5,10 +5,9 @@
  */
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { DeadlineExceeded, cause, type Context } from '../index.js';
-import { checkContext, checkMs, checkOptions, fail } from '../internal/check.js';
-import { outgoingHeaders } from '../internal/outgoing.js';
+import { checkContext, checkOptions, fail } from '../internal/check.js';
+import { checkOutgoingOptions, clientTimeout, outgoingHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
-import { checkCodecs } from '../internal/headers.js';
 
 /** AxiosContextOptions say what a request sends for its context. */
 export interface AxiosContextOptions {
@@ -33,14 +32,9 @@ export function axiosConfig<C extends AxiosRequestConfig>(ctx: Context, config: 
   const FN = 'axios.axiosConfig';
   checkContext(FN, 'ctx', ctx);
   checkOptions(FN, 'config', config);
-  const o = checkOptions(FN, 'options', options);
-  const margin = checkMs(FN, 'options.marginMs', o.marginMs ?? 0);
-  const codecs = checkCodecs(FN, 'options.deadlineCodecs', o.deadlineCodecs ?? [ctxkitTimeoutCodec]);
-  if (o.values !== undefined && (typeof o.values !== 'object' || o.values === null || typeof o.values.encode !== 'function')) {
-    fail(FN, 'options.values', 'a ValuesHeader', o.values);
-  }
+  const { margin, codecs, values } = checkOutgoingOptions(FN, options, [ctxkitTimeoutCodec]);
   if (ctx.err() !== undefined) throw cause(ctx);
-  const extra = outgoingHeaders(ctx, margin, codecs, o.values);
+  const extra = outgoingHeaders(ctx, margin, codecs, values);
   if (extra === undefined) throw DeadlineExceeded;
   const headers: Record<string, unknown> = {};
   const replaced = new Set(extra.map(([name]) => name));
@@ -49,11 +43,8 @@ export function axiosConfig<C extends AxiosRequestConfig>(ctx: Context, config: 
   }
   for (const [name, value] of extra) headers[name] = value;
   const out = { ...config, signal: ctx.signal, headers } as C;
-  const deadline = ctx.deadline();
-  if (deadline !== undefined) {
-    const left = Math.max(Math.ceil(deadline.getTime() - Date.now()), 1);
-    out.timeout = config.timeout ? Math.min(config.timeout, left) : left;
-  }
+  const timeout = clientTimeout(ctx, config.timeout);
+  if (timeout !== undefined) out.timeout = timeout;
   return out;
 }
 

@@ -4,9 +4,8 @@
  */
 import type { CallOptions, ContextValues, Interceptor, StreamResponse } from '@connectrpc/connect';
 import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
-import { checkContext, checkMs, checkOptions, fail } from '../internal/check.js';
+import { checkContext, checkMs, checkOptionalFunction, checkOptions, fail } from '../internal/check.js';
 import { outgoingHeaders } from '../internal/outgoing.js';
-import { implicit } from '../node/index.js';
 import { connectTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 import { checkCodecs } from '../internal/headers.js';
 import { CONTEXT_KEY } from './context-key.js';
@@ -23,6 +22,14 @@ export interface ConnectClientOptions {
   deadlineCodecs?: readonly DeadlineCodec[];
   /** The values sent in the call's headers. Default: none. */
   values?: ValuesHeader;
+  /**
+   * contextInterceptor only: where a call whose options carry no context
+   * finds one, such as `implicit.current` of `ctxkit/node` (a call made
+   * inside `implicit.run(ctx, …)` then runs under ctx). It returns undefined
+   * where there is none, and the call is left as it is. Default: none, so
+   * that this module loads no Node built-in and runs in browsers (connect-web).
+   */
+  current?: () => Context | undefined;
 }
 
 /** The context values of a call: the given ones, or a fresh set, holding ctx. */
@@ -74,7 +81,10 @@ export function callOptions(ctx: Context, base: CallOptions = {}, options: Conne
   return out;
 }
 
-function checkClientOptions(fn: string, options: ConnectClientOptions): { margin: number; codecs: readonly DeadlineCodec[]; values: ValuesHeader | undefined } {
+function checkClientOptions(
+  fn: string,
+  options: ConnectClientOptions,
+): { margin: number; codecs: readonly DeadlineCodec[]; values: ValuesHeader | undefined; current: (() => Context | undefined) | undefined } {
   const o = checkOptions(fn, 'options', options);
   const margin = checkMs(fn, 'options.marginMs', o.marginMs ?? 0);
   const codecs = checkCodecs(fn, 'options.deadlineCodecs', o.deadlineCodecs ?? [connectTimeoutCodec]);
@@ -82,14 +92,16 @@ function checkClientOptions(fn: string, options: ConnectClientOptions): { margin
   if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.encode !== 'function')) {
     fail(fn, 'options.values', 'a ValuesHeader', values);
   }
-  return { margin, codecs, values };
+  const current = checkOptionalFunction<() => Context | undefined>(fn, 'options.current', o.current);
+  return { margin, codecs, values, current };
 }
 
 /**
  * contextInterceptor returns a Connect client interceptor that applies a
  * context to every call of the transport it is given to. A call's context is
- * the one its options carry (see callOptions), else the implicit context of
- * `ctxkit/node`, else the call is left as it is. For a call with a context:
+ * the one its options carry (see callOptions), else the one `options.current`
+ * returns (`implicit.current` of `ctxkit/node` for the implicit context), else
+ * the call is left as it is. For a call with a context:
  *
  * - a context already done, or no budget left: the call fails with
  *   cause(ctx) (DeadlineExceeded) before anything is sent;
@@ -103,9 +115,9 @@ function checkClientOptions(fn: string, options: ConnectClientOptions): { margin
  * Nothing of the call stays on the context once it has ended.
  */
 export function contextInterceptor(options: ConnectClientOptions = {}): Interceptor {
-  const { margin, codecs, values } = checkClientOptions('connect.contextInterceptor', options);
+  const { margin, codecs, values, current } = checkClientOptions('connect.contextInterceptor', options);
   return (next) => async (req) => {
-    const ctx = req.contextValues.get(CONTEXT_KEY) ?? implicit.current();
+    const ctx = req.contextValues.get(CONTEXT_KEY) ?? current?.();
     if (ctx === undefined) return await next(req);
     if (ctx.err() !== undefined) throw cause(ctx);
     const extra = outgoingHeaders(ctx, margin, codecs, values);

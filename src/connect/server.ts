@@ -8,7 +8,7 @@ import { checkFunction, fail } from '../internal/check.js';
 import { nearDeadline } from '../internal/deadline-slack.js';
 import { checkServerOptions } from '../grpc/server.js';
 import { contextCode } from '../grpc/status.js';
-import { ClientDisconnected, ResponseFinished } from '../node/index.js';
+import { ClientDisconnected, ResponseFinished } from '../web/index.js';
 import { connectTimeoutCodec, grpcTimeoutCodec, incomingDeadline } from '../propagation/index.js';
 import type { GrpcServerOptions } from '../grpc/server.js';
 import { CONTEXT_KEY } from './context-key.js';

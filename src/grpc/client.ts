@@ -7,6 +7,7 @@ import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkMs, checkOptions, fail, isContext } from '../internal/check.js';
 import { implicit } from '../node/index.js';
 import type { ValuesHeader } from '../propagation/index.js';
+import { callError } from './call-error.js';
 import { GrpcCode } from './status.js';
 
 /** Where callOptions puts the call's context for contextInterceptor. */
@@ -142,25 +143,6 @@ export function contextInterceptor(grpcModule: GrpcModule, options: GrpcClientOp
 function cancelFor(call: Pick<grpc.InterceptingCall, 'cancelWithStatus'>, ctx: Context): void {
   const deadline = ctx.err() === DeadlineExceeded;
   call.cancelWithStatus(deadline ? GrpcCode.DEADLINE_EXCEEDED : GrpcCode.CANCELLED, deadline ? 'context deadline exceeded' : 'context canceled');
-}
-
-/**
- * callError returns the error a call made under ctx should report, as
- * `downstreamError` does for fetch:
- *
- * - ctx is done: cause(ctx) (grpc-js's CANCELLED or DEADLINE_EXCEEDED says less);
- * - the call failed with DEADLINE_EXCEEDED: DeadlineExceeded (the budget sent
- *   with the call ran out on the way, or on the other side), so that this
- *   server answers DEADLINE_EXCEEDED or 504 in turn;
- * - otherwise `error` unchanged.
- *
- * Use it on a stream's 'error': `stream.on('error', (e) => reject(callError(ctx, e)))`.
- */
-export function callError(ctx: Context, error: unknown): unknown {
-  checkContext('grpc.callError', 'ctx', ctx);
-  if (ctx.err() !== undefined) return cause(ctx);
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return code === GrpcCode.DEADLINE_EXCEEDED ? DeadlineExceeded : error;
 }
 
 /** A grpc-js unary call's callback. */

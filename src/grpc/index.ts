@@ -14,7 +14,6 @@
  */
 export {
   MAX_SENT_BUDGET_MS,
-  callError,
   callOptions,
   contextInterceptor,
   unaryCall,
@@ -23,6 +22,7 @@ export {
   type GrpcModule,
   type UnaryCallback,
 } from './client.js';
+export { callError } from './call-error.js';
 export {
   callContext,
   serviceWithContext,

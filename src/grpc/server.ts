@@ -14,7 +14,7 @@ import type {
 import { background, withCancelCause, withTimeout, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptionalMs, checkOptions, fail } from '../internal/check.js';
 import { nearDeadline } from '../internal/deadline-slack.js';
-import { ClientDisconnected, ResponseFinished } from '../node/index.js';
+import { ClientDisconnected, ResponseFinished } from '../web/index.js';
 import type { ValuesHeader } from '../propagation/index.js';
 import { statusFor } from './status.js';
 

@@ -5,7 +5,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { CancelCauseFunc } from '../index.js';
 import { checkMs, checkOptionalFunction, fail } from '../internal/check.js';
-import { ServerShutdown } from '../node/index.js';
+import { ServerShutdown } from '../web/index.js';
 
 /** GrpcShutdownOptions says how long calls get, and which context to cancel when that runs out. */
 export interface GrpcShutdownOptions {

@@ -4,7 +4,7 @@
  */
 import { CanceledError, DeadlineExceededError, cause, type Context } from '../index.js';
 import { DownstreamUnavailableError } from '../propagation/index.js';
-import { ServerShutdownError } from '../node/index.js';
+import { ServerShutdownError } from '../web/index.js';
 
 /** The gRPC status codes a context's end maps to (the protocol's numbers, as `grpc.status` has them). */
 export const GrpcCode = {

@@ -1,9 +1,13 @@
 /**
  * The headers an outgoing HTTP call carries for a context: its remaining
- * budget in each deadline header, and its carried values. One computation for
- * every HTTP client adapter (undici, axios), so they agree on what crosses.
+ * budget in each deadline header, and its carried values; the options that
+ * say so, and the client's own timeout from the deadline. One computation for
+ * every HTTP client adapter (undici, axios, got, ky), so they agree on what crosses.
  */
 import type { Context } from '../context.js';
+import type { DeadlineCodec } from '../propagation/deadline-codecs.js';
+import { checkMs, checkOptions, fail } from './check.js';
+import { checkCodecs } from './headers.js';
 
 /** The part of a DeadlineCodec this needs: its header and how it writes a budget. */
 interface BudgetCodec {
@@ -35,4 +39,43 @@ export function outgoingHeaders(ctx: Context, marginMs: number, codecs: readonly
   const carried = values?.encode(ctx);
   if (carried !== undefined) headers.push([values!.header, carried]);
   return headers;
+}
+
+/** The options every HTTP client adapter takes for what a request sends (as AxiosContextOptions). */
+export interface OutgoingOptions {
+  marginMs?: number;
+  deadlineCodecs?: readonly DeadlineCodec[];
+  values?: ValuesEncoder;
+}
+
+/**
+ * checkOutgoingOptions checks an adapter's OutgoingOptions and returns them
+ * with their defaults: no margin, `defaultCodecs`, no values.
+ */
+export function checkOutgoingOptions(
+  fn: string,
+  options: OutgoingOptions | undefined,
+  defaultCodecs: readonly DeadlineCodec[],
+): { margin: number; codecs: readonly DeadlineCodec[]; values: ValuesEncoder | undefined } {
+  const o = checkOptions(fn, 'options', options);
+  const margin = checkMs(fn, 'options.marginMs', o.marginMs ?? 0);
+  const codecs = checkCodecs(fn, 'options.deadlineCodecs', o.deadlineCodecs ?? defaultCodecs);
+  const values = o.values;
+  if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.encode !== 'function')) {
+    fail(fn, 'options.values', 'a ValuesHeader', values);
+  }
+  return { margin, codecs, values };
+}
+
+/**
+ * clientTimeout returns the timeout, in whole milliseconds (at least 1), a
+ * client library should apply to a request under ctx: the time left until
+ * ctx's deadline (the margin is for the budget sent, not for this side), or
+ * `given` if that is shorter; `given` when ctx has no deadline.
+ */
+export function clientTimeout(ctx: Context, given: number | undefined): number | undefined {
+  const deadline = ctx.deadline();
+  if (deadline === undefined) return given;
+  const left = Math.max(Math.ceil(deadline.getTime() - Date.now()), 1);
+  return given !== undefined && given > 0 && given < left ? given : left;
 }

@@ -28,8 +28,8 @@ let grpcClient: any;
 beforeAll(async () => {
   server = await startServerProcess(join(__dirname, 'server.cjs'), { maxTimeoutMs: 60_000 });
   const baseUrl = `http://${server.address}`;
-  client = createClient(Echo, createConnectTransport({ baseUrl, httpVersion: '2', interceptors: [contextInterceptor({ marginMs: 100, values })] }));
-  grpcClient = createClient(Echo, createGrpcTransport({ baseUrl, interceptors: [contextInterceptor({ marginMs: 100, deadlineCodecs: [grpcTimeoutCodec] })] }));
+  client = createClient(Echo, createConnectTransport({ baseUrl, httpVersion: '2', interceptors: [contextInterceptor({ marginMs: 100, values, current: implicit.current })] }));
+  grpcClient = createClient(Echo, createGrpcTransport({ baseUrl, interceptors: [contextInterceptor({ marginMs: 100, deadlineCodecs: [grpcTimeoutCodec], current: implicit.current })] }));
 });
 afterAll(() => server?.kill());
 
