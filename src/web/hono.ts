@@ -4,8 +4,9 @@
  * it reads the Node response Hono exposes as `c.env.outgoing`, so a client
  * gone is seen on HTTP/2 too, where the request's signal never fires.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context as HonoContext, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { Context } from '../index.js';
+import { checkOptionalFunction } from '../internal/check.js';
 import { checkRequestOptions, finishRequest, openRequest, type NodeResponseLike, type WebRequestOptions } from './request.js';
 import { errorResponse } from './status.js';
 
@@ -25,7 +26,10 @@ export type HonoContextOptions = Omit<WebRequestOptions, 'nodeResponse'>;
  * ClientDisconnected when the client goes away first. A handler error of the
  * request's context (a deadline, a client gone, a malformed deadline header,
  * a shutdown) becomes the answer `errorResponse` gives (504, 499, 400, 503);
- * other errors are left to Hono's `onError`. `options` are checked here, once.
+ * other errors are left to Hono's `onError`. Hono's default `onError` logs
+ * every error first: install `contextErrorHandler` as `app.onError` so that
+ * the request context's errors are answered without that noise. `options`
+ * are checked here, once.
  */
 export function contextMiddleware(options: HonoContextOptions = {}): MiddlewareHandler<{ Variables: ContextVariables }> {
   const FN = 'contextMiddleware';
@@ -57,4 +61,24 @@ function nodeResponseOf(env: unknown): NodeResponseLike | undefined {
   return typeof outgoing?.on === 'function' && typeof outgoing.removeListener === 'function' && typeof outgoing.writableEnded === 'boolean'
     ? (outgoing as NodeResponseLike)
     : undefined;
+}
+
+/**
+ * contextErrorHandler returns a handler for Hono's `app.onError` that answers
+ * the request context's errors with `errorResponse` (504, 499, 400, 503) and
+ * hands every other error to `fallback`; by default, as Hono does, an
+ * `HTTPException` answers with its own response and anything else is logged
+ * and answered 500.
+ */
+export function contextErrorHandler(fallback?: ErrorHandler): ErrorHandler {
+  const next = checkOptionalFunction<ErrorHandler>('contextErrorHandler', 'fallback', fallback) ?? honoDefault;
+  return (error, c) => errorResponse(error, c.req.raw) ?? next(error, c);
+}
+
+/** Hono's own answer to an error: an HTTPException's response, else a logged 500. */
+function honoDefault(error: Error, c: HonoContext): Response {
+  const withResponse = error as Error & { getResponse?: () => Response };
+  if (typeof withResponse.getResponse === 'function') return withResponse.getResponse();
+  console.error(error);
+  return c.text('Internal Server Error', 500);
 }

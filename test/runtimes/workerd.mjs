@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-/** The parts of the ES-module build a worker may load: the core and ctxkit/propagation. */
-const BUILD_DIRS = ['', 'kinds', 'internal', 'propagation'];
+/** The parts of the ES-module build a worker may load: the core, ctxkit/propagation and ctxkit/web. */
+const BUILD_DIRS = ['', 'kinds', 'internal', 'propagation', 'web'];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -49,7 +49,7 @@ export async function startWorkerd({ workerd, main, compatibilityFlags = [], bui
   }
   for (const file of listJs(here)) {
     const name = relative(here, file);
-    if (name === 'workerd.mjs' || name === 'run.mjs' || name === 'cli.mjs') continue;
+    if (name === 'workerd.mjs' || name === 'run.mjs' || name === 'cli.mjs' || name === 'web-serve.mjs' || name === 'web-servers.mjs') continue;
     cpSync(file, join(dir, name));
     modules.push([name, join(dir, name)]);
   }
