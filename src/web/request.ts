@@ -23,9 +23,9 @@
  * complete or the client gone, on HTTP/1 and HTTP/2 alike (where the request's
  * signal may never fire), as `ctxkit/node`'s `fromRequest` reads it.
  */
-import { afterFunc, background, cause, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
-import { incomingDeadline, type IncomingDeadlineOptions } from '../propagation/index.js';
-import { checkContext, checkMs, checkOptionalFunction, fail, isContext } from '../internal/check.js';
+import { afterFunc, cause, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
+import { fail } from '../internal/check.js';
+import { checkScopeOptions, openScope, type CheckedScopeOptions, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
 
@@ -40,30 +40,12 @@ export interface NodeResponseLike {
   removeListener(event: 'close', listener: () => void): unknown;
 }
 
-/** WebRequestOptions says what a request context derives from and how long it may run. */
-export interface WebRequestOptions {
-  /**
-   * The server-lifetime context every request context derives from (Go's
-   * `BaseContext`): cancelling it cancels every request in flight. Default: `background()`.
-   */
-  parent?: Context;
-  /** The server's own budget per request, in milliseconds (cause DeadlineExceeded). Default: none. */
-  timeoutMs?: number;
-  /**
-   * Honour the caller's deadline header, read by `incomingDeadline` from
-   * `ctxkit/propagation` with these options (which headers, whether to trust
-   * the caller, a maximum, what a malformed header does). A header can only
-   * shorten the budget. Default: headers are not read.
-   */
-  deadline?: IncomingDeadlineOptions;
-  /**
-   * Derives the request context from the one made so far (parent, budget and
-   * deadline applied), for per-request values. It must return `ctx` or a
-   * context derived from it. Default: none.
-   */
-  derive?: (ctx: Context, request: Request) => Context;
-  /** Called once, after the context was cancelled, when the client went away before the response was complete. */
-  onDisconnect?: (request: Request) => void;
+/**
+ * WebRequestOptions says what a request context derives from and how long it
+ * may run (as ctxkit/node's `fromRequest` options), and, on Node, which
+ * response carries the answer.
+ */
+export interface WebRequestOptions extends RequestScopeOptions<Request> {
   /** The Node response that carries the answer, when the runtime adapter exposes it (see the module comment). */
   nodeResponse?: NodeResponseLike;
 }
@@ -100,28 +82,16 @@ export function requestContext(request: Request, options: WebRequestOptions = {}
 }
 
 /** WebRequestOptions once checked: what openRequest builds each request context from. */
-export interface CheckedOptions {
-  readonly parent: Context;
-  readonly timeoutMs: number | undefined;
-  readonly deadline: IncomingDeadlineOptions | undefined;
-  readonly derive: ((ctx: Context, request: Request) => Context) | undefined;
-  readonly onDisconnect: ((request: Request) => void) | undefined;
+export interface CheckedOptions extends CheckedScopeOptions<Request> {
   readonly nodeResponse: NodeResponseLike | undefined;
 }
 
 /** checkRequestOptions checks every option of a request context, for `fn`'s messages. */
 export function checkRequestOptions(fn: string, options: WebRequestOptions): CheckedOptions {
-  if (typeof options !== 'object' || options === null) fail(fn, 'options', 'an object', options);
+  const scope = checkScopeOptions(fn, options);
   const nodeResponse = options.nodeResponse;
   if (nodeResponse !== undefined && typeof nodeResponse?.on !== 'function') fail(fn, 'options.nodeResponse', 'a Node response', nodeResponse);
-  return {
-    parent: options.parent === undefined ? background() : checkContext(fn, 'options.parent', options.parent),
-    timeoutMs: options.timeoutMs === undefined ? undefined : checkMs(fn, 'options.timeoutMs', options.timeoutMs),
-    deadline: options.deadline,
-    derive: checkOptionalFunction<(ctx: Context, request: Request) => Context>(fn, 'options.derive', options.derive),
-    onDisconnect: checkOptionalFunction<(request: Request) => void>(fn, 'options.onDisconnect', options.onDisconnect),
-    nodeResponse,
-  };
+  return { ...scope, nodeResponse };
 }
 
 /**
@@ -130,25 +100,11 @@ export function checkRequestOptions(fn: string, options: WebRequestOptions): Che
  */
 export function openRequest(fn: string, request: Request, options: CheckedOptions): ContextPair<CancelCauseFunc> {
   if (!isRequest(request)) fail(fn, 'request', 'a Fetch-API Request', request);
-  const { parent, timeoutMs, derive, onDisconnect, nodeResponse } = options;
+  const { onDisconnect, nodeResponse } = options;
   const made = entries.get(request);
   if (made !== undefined) return made.pair;
 
-  const [scope, cancelScope] = withCancelCause(parent);
-  let ctx = scope;
-  try {
-    if (timeoutMs !== undefined) ctx = withTimeout(ctx, timeoutMs)[0];
-    if (options.deadline !== undefined) ctx = incomingDeadline(ctx, request.headers, options.deadline).ctx;
-    if (derive !== undefined) {
-      const derived = derive(ctx, request);
-      if (!isContext(derived)) fail(fn, 'the result of options.derive', 'a Context', derived);
-      ctx = derived;
-    }
-  } catch (error) {
-    cancelScope();
-    throw error;
-  }
-
+  const { ctx, cancel: cancelScope } = openScope(fn, options, request.headers, request);
   let live = true;
   const signal = nodeResponse === undefined ? request.signal : undefined;
   const end = disposable((reason?: unknown): void => {
