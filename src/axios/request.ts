@@ -6,7 +6,7 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkOptions, fail } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, outgoingHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** AxiosContextOptions say what a request sends for its context. */
@@ -33,9 +33,7 @@ export function axiosConfig<C extends AxiosRequestConfig>(ctx: Context, config: 
   checkContext(FN, 'ctx', ctx);
   checkOptions(FN, 'config', config);
   const { margin, codecs, values } = checkOutgoingOptions(FN, options, [ctxkitTimeoutCodec]);
-  if (ctx.err() !== undefined) throw cause(ctx);
-  const extra = outgoingHeaders(ctx, margin, codecs, values);
-  if (extra === undefined) throw DeadlineExceeded;
+  const extra = requestHeaders(ctx, margin, codecs, values);
   const headers: Record<string, unknown> = {};
   const replaced = new Set(extra.map(([name]) => name));
   for (const [name, value] of Object.entries((config.headers ?? {}) as Record<string, unknown>)) {

@@ -5,7 +5,7 @@
  */
 import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptions } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, outgoingHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** GotContextOptions say what a request sends for its context. */
@@ -62,12 +62,9 @@ export function gotOptions<O extends GotOptionsLike = Record<never, never>>(ctx:
   checkContext(FN, 'ctx', ctx);
   checkOptions(FN, 'options', options);
   const { margin, codecs, values } = checkOutgoingOptions(FN, contextOptions, [ctxkitTimeoutCodec]);
-  if (ctx.err() !== undefined) throw cause(ctx);
-  if (outgoingHeaders(ctx, margin, codecs, values) === undefined) throw DeadlineExceeded;
+  requestHeaders(ctx, margin, codecs, values);
   const beforeRequest = (attempt: GotAttempt): void => {
-    if (ctx.err() !== undefined) throw cause(ctx);
-    const extra = outgoingHeaders(ctx, margin, codecs, values);
-    if (extra === undefined) throw DeadlineExceeded;
+    const extra = requestHeaders(ctx, margin, codecs, values);
     // got keeps header names in lower case.
     for (const [name, value] of extra) attempt.headers[name.toLowerCase()] = value;
     const given = attempt.timeout.request;

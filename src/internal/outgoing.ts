@@ -4,7 +4,9 @@
  * say so, and the client's own timeout from the deadline. One computation for
  * every HTTP client adapter (undici, axios, got, ky), so they agree on what crosses.
  */
+import { cause } from '../cause.js';
 import type { Context } from '../context.js';
+import { DeadlineExceeded } from '../errors.js';
 import type { DeadlineCodec } from '../propagation/deadline-codecs.js';
 import { checkMs, checkOptions, fail } from './check.js';
 import { checkCodecs } from './headers.js';
@@ -38,6 +40,18 @@ export function outgoingHeaders(ctx: Context, marginMs: number, codecs: readonly
   }
   const carried = values?.encode(ctx);
   if (carried !== undefined) headers.push([values!.header, carried]);
+  return headers;
+}
+
+/**
+ * requestHeaders returns outgoingHeaders for a request about to be sent under
+ * ctx, or throws what the request must fail with instead: cause(ctx) if ctx
+ * is done, DeadlineExceeded if no budget is left after the margin.
+ */
+export function requestHeaders(ctx: Context, marginMs: number, codecs: readonly BudgetCodec[], values: ValuesEncoder | undefined): Array<[string, string]> {
+  if (ctx.err() !== undefined) throw cause(ctx);
+  const headers = outgoingHeaders(ctx, marginMs, codecs, values);
+  if (headers === undefined) throw DeadlineExceeded;
   return headers;
 }
 

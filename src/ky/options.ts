@@ -5,7 +5,7 @@
  */
 import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkOptions, fail } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, outgoingHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** KyContextOptions say what a request sends for its context. */
@@ -66,12 +66,9 @@ export function kyOptions<O extends KyOptionsLike = Record<never, never>>(ctx: C
   checkContext(FN, 'ctx', ctx);
   checkOptions(FN, 'options', options);
   const { margin, codecs, values } = checkOutgoingOptions(FN, contextOptions, [ctxkitTimeoutCodec]);
-  if (ctx.err() !== undefined) throw cause(ctx);
-  if (outgoingHeaders(ctx, margin, codecs, values) === undefined) throw DeadlineExceeded;
+  requestHeaders(ctx, margin, codecs, values);
   const beforeRequest = (request: KyAttempt): void => {
-    if (ctx.err() !== undefined) throw cause(ctx);
-    const extra = outgoingHeaders(ctx, margin, codecs, values);
-    if (extra === undefined) throw DeadlineExceeded;
+    const extra = requestHeaders(ctx, margin, codecs, values);
     for (const [name, value] of extra) request.headers.set(name, value);
   };
   const out = {

@@ -8,7 +8,7 @@ import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import { background, createKey, DeadlineExceeded, withCancelCause, withTimeout, withValue } from '../../src/index';
+import { background, createKey, DeadlineExceeded, withCancelCause, withTimeout, withValue, type Context } from '../../src/index';
 import { implicit } from '../../src/node/index';
 import { carry, grpcTimeoutCodec, valuesHeader } from '../../src/propagation/index';
 import { callError, callOptions, contextInterceptor } from '../../src/connect/index';
@@ -79,6 +79,54 @@ test.each(['unary', 'serverStream'])('%s: the context ends, the handler context 
   cancel(reason);
   expect(await outcome).toBe(reason);
   expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
+});
+
+/** A request stream that sends one message, then stays open until ctx ends. */
+async function* oneThenWait(id: string, ctx: Context): AsyncGenerator<{ id: string; mode: string }> {
+  yield { id, mode: 'hang' };
+  await ctx.done();
+}
+
+test.each(['clientStream', 'bidi'])('%s: the context ends mid-stream, the handler context ends with ClientDisconnected, the caller gets cause(ctx)', async (method) => {
+  const id = nextId();
+  const [ctx, cancel] = withCancelCause(background());
+  const options = callOptions(ctx);
+  const pending =
+    method === 'clientStream'
+      ? client.clientStream(oneThenWait(id, ctx), options)
+      : (async () => {
+          for await (const _ of client.bidi(oneThenWait(id, ctx), options));
+        })();
+  const outcome = pending.then(
+    () => 'resolved',
+    (e: unknown) => ({ raw: e, reported: callError(ctx, e) }),
+  );
+  await server.waitFor('start', id);
+  cancel(reason);
+  const { raw, reported } = await outcome;
+  expect(reported).toBe(reason);
+  // Connect's own rejection carries the cause too.
+  expect(raw).toBeInstanceOf(ConnectError);
+  expect((raw as ConnectError).cause).toBe(reason);
+  expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
+});
+
+test.each(['clientStream', 'bidi'])('%s: a deadline mid-stream ends both sides with DeadlineExceeded', async (method) => {
+  const id = nextId();
+  const [ctx, cancel] = withTimeout(background(), 500);
+  try {
+    const options = callOptions(ctx);
+    const error = await (method === 'clientStream'
+      ? client.clientStream(oneThenWait(id, ctx), options)
+      : (async () => {
+          for await (const _ of client.bidi(oneThenWait(id, ctx), options));
+        })()
+    ).catch((e: unknown) => e);
+    expect(callError(ctx, error)).toBe(DeadlineExceeded);
+    expect((await server.waitFor('end', id)).err).toBe('DeadlineExceededError');
+  } finally {
+    cancel();
+  }
 });
 
 test('a deadline that passes: DeadlineExceeded on both sides', async () => {

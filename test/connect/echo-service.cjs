@@ -1,5 +1,5 @@
 // @ts-nocheck: a test fixture shared by the Connect server process and the tests.
-// The Echo service of test/grpc/echo.proto (Unary and ServerStream) as a
+// The Echo service of test/grpc/echo.proto (all four kinds of call) as a
 // Connect service descriptor, built from a FileDescriptorProto at run time
 // (no code generation).
 'use strict';
@@ -24,6 +24,8 @@ const file = create(FileDescriptorProtoSchema, {
       method: [
         { name: 'Unary', inputType: '.ctxkit.test.Req', outputType: '.ctxkit.test.Res' },
         { name: 'ServerStream', inputType: '.ctxkit.test.Req', outputType: '.ctxkit.test.Res', serverStreaming: true },
+        { name: 'ClientStream', inputType: '.ctxkit.test.Req', outputType: '.ctxkit.test.Res', clientStreaming: true },
+        { name: 'Bidi', inputType: '.ctxkit.test.Req', outputType: '.ctxkit.test.Res', clientStreaming: true, serverStreaming: true },
       ],
     },
   ],
