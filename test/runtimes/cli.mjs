@@ -3,9 +3,10 @@
 // Prints the report; the exit code is 1 if any test failed.
 import * as ctxkit from '../../dist/esm/index.js';
 import * as propagation from '../../dist/esm/propagation/index.js';
+import * as web from '../../dist/esm/web/index.js';
 import { runContract } from './contract.mjs';
 
-const result = await runContract(ctxkit, propagation);
+const result = await runContract(ctxkit, propagation, web);
 console.log(result.report);
 if (result.failed !== 0) {
   if (typeof Deno !== 'undefined') Deno.exit(1);

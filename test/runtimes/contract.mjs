@@ -1,14 +1,15 @@
 // The core's contract, runtime-neutral: plain ES module, no jest, no Node
 // built-ins, no shims. Every runtime of the matrix (Node 20–26, Deno, Bun,
 // workerd, Chromium) runs it against the ES-module build with its own timers,
-// AbortSignal, promises and Headers. `runContract(ctxkit, propagation)` returns
+// AbortSignal, promises, Headers, Request and streams. `runContract(ctxkit,
+// propagation, web)` returns
 // { passed, failed, failures, report }, `report` ending in 'N passed, N failed'.
 //
 // Left out on purpose: loops that never yield reading the clock (workerd's
 // Date.now() advances only across I/O and timers, by design), worker threads,
 // memory checks; the Node suites cover those.
 
-/** Every test: [name, async fn(ctxkit, propagation)]. */
+/** Every test: [name, async fn(ctxkit, propagation, web)]. */
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
 
@@ -416,15 +417,47 @@ test('fetchWithContext sends the budget and aborts on cancel', async ({ backgrou
   cancelTimed();
 });
 
+// ── ctxkit/web ────────────────────────────────────────────────────────────
+test("web: a request's context ends with the client gone, or with the response", (_, __, { requestContext, finishRequest, ClientDisconnected, ResponseFinished }) => {
+  const client = new AbortController();
+  const gone = new Request('http://app.example/', { signal: client.signal });
+  const [goneCtx] = requestContext(gone);
+  is(goneCtx.err(), undefined, 'live while the client waits');
+  client.abort();
+  is(goneCtx.signal.reason, ClientDisconnected, 'client gone');
+  const answered = new Request('http://app.example/', { signal: new AbortController().signal });
+  const [ctx] = requestContext(answered);
+  const response = new Response('ok');
+  is(finishRequest(answered, response), response, 'a whole body is sent as it is');
+  is(ctx.signal.reason, ResponseFinished, 'ended with the response');
+});
+
+test('web: a streamed body keeps the context until it has been read', async ({ cause }, __, { requestContext, finishRequest, ResponseFinished }) => {
+  const request = new Request('http://app.example/');
+  const [ctx] = requestContext(request);
+  const body = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('a')), c.close()) });
+  const sent = finishRequest(request, new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+  is(ctx.err(), undefined, 'live until read');
+  is(await sent.text(), 'a', 'the same bytes');
+  is(cause(ctx), ResponseFinished, 'ended once read');
+});
+
+test('web: the deadline header, and errors answered as a Response', async ({ sleep }, __, { withRequestContext }) => {
+  const handler = withRequestContext(async (ctx) => (await sleep(ctx, 60_000), new Response('late')), { deadline: { trust: true } });
+  const answer = await handler(new Request('http://app.example/', { headers: { 'ctxkit-timeout-ms': '30' } }));
+  is(answer.status, 504, 'a passed deadline answers 504');
+  is(await answer.text(), 'Gateway Timeout', 'with its text');
+});
+
 /** Runs every test in order; each is bounded, so a hung one fails instead of hanging the run. */
-export async function runContract(ctxkit, propagation, { timeoutMs = 10000 } = {}) {
+export async function runContract(ctxkit, propagation, web, { timeoutMs = 10000 } = {}) {
   let passed = 0;
   const failures = [];
   for (const [name, fn] of tests) {
     let timer;
     try {
       await Promise.race([
-        Promise.resolve().then(() => fn(ctxkit, propagation)),
+        Promise.resolve().then(() => fn(ctxkit, propagation, web)),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
       ]);
       passed++;

@@ -1,5 +1,5 @@
 /**
- * The core's contract (contract.mjs) in every runtime of the matrix: Node 20
+ * The core's contract (contract.mjs, ctxkit/propagation and ctxkit/web included) in every runtime of the matrix: Node 20
  * (this process's node), 22, 24, 26, Deno, Bun, workerd and headless Chromium,
  * each against the ES-module build with its own timers, AbortSignal and
  * microtasks. Install them with `node scripts/runtimes.mjs install`.

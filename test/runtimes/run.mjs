@@ -34,11 +34,12 @@ function run(command, args, env = {}) {
 async function inWorkerd(workerd) {
   const main = `import * as ctxkit from './dist/esm/index.js';
 import * as propagation from './dist/esm/propagation/index.js';
+import * as web from './dist/esm/web/index.js';
 import { runContract } from './contract.mjs';
 export default {
   async fetch(request) {
     if (new URL(request.url).pathname !== '/contract') return new Response('ready');
-    const result = await runContract(ctxkit, propagation);
+    const result = await runContract(ctxkit, propagation, web);
     return new Response(result.report, { status: result.failed === 0 ? 200 : 500 });
   },
 };
@@ -58,8 +59,9 @@ const CONTRACT_PAGE = `<!doctype html><meta charset="utf-8"><title>ctxkit contra
 <script type="module">
 import * as ctxkit from '/dist/esm/index.js';
 import * as propagation from '/dist/esm/propagation/index.js';
+import * as web from '/dist/esm/web/index.js';
 import { runContract } from '/test/runtimes/contract.mjs';
-window.contract = runContract(ctxkit, propagation);
+window.contract = runContract(ctxkit, propagation, web);
 </script>`;
 
 /**
