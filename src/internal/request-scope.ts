@@ -5,7 +5,7 @@
  * server-lifetime parent, with the server's budget, the caller's deadline
  * header and the user's derivation applied.
  */
-import { background, withCancelCause, withTimeout, type CancelCauseFunc, type Context } from '../index.js';
+import { background, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { incomingDeadline, type HeadersLike, type IncomingDeadlineOptions } from '../propagation/index.js';
 import { checkContext, checkMs, checkOptionalFunction, fail, isContext } from './check.js';
 
@@ -41,43 +41,36 @@ export interface RequestScopeOptions<R> {
   onDisconnect?: (req: R) => void;
 }
 
-/** RequestScopeOptions once checked, with the defaults filled in. */
-export interface CheckedScopeOptions<R> {
-  readonly parent: Context;
-  readonly timeoutMs: number | undefined;
-  readonly deadline: IncomingDeadlineOptions | undefined;
-  readonly derive: ((ctx: Context, req: R) => Context) | undefined;
-  readonly onDisconnect: ((req: R) => void) | undefined;
-}
-
-/** checkScopeOptions checks every option (`options` itself an object), for `fn`'s messages. */
-export function checkScopeOptions<R>(fn: string, options: RequestScopeOptions<R>): CheckedScopeOptions<R> {
+/**
+ * checkScopeOptions checks every option (`options` itself an object), for
+ * `fn`'s messages; it allocates nothing, for the request path.
+ */
+export function checkScopeOptions<R>(fn: string, options: RequestScopeOptions<R>): void {
   if (typeof options !== 'object' || options === null) fail(fn, 'options', 'an object', options);
-  return {
-    parent: options.parent === undefined ? background() : checkContext(fn, 'options.parent', options.parent),
-    timeoutMs: options.timeoutMs === undefined ? undefined : checkMs(fn, 'options.timeoutMs', options.timeoutMs),
-    deadline: options.deadline,
-    derive: checkOptionalFunction<(ctx: Context, req: R) => Context>(fn, 'options.derive', options.derive),
-    onDisconnect: checkOptionalFunction<(req: R) => void>(fn, 'options.onDisconnect', options.onDisconnect),
-  };
-}
-
-/** RequestScope is a request's context and the function that cancels its own node (and so everything below it). */
-export interface RequestScope {
-  readonly ctx: Context;
-  readonly cancel: CancelCauseFunc;
+  if (options.parent !== undefined) checkContext(fn, 'options.parent', options.parent);
+  if (options.timeoutMs !== undefined) checkMs(fn, 'options.timeoutMs', options.timeoutMs);
+  checkOptionalFunction(fn, 'options.derive', options.derive);
+  checkOptionalFunction(fn, 'options.onDisconnect', options.onDisconnect);
 }
 
 /**
- * openScope makes the request's own node under `options.parent` and applies
- * the budget, the caller's deadline (read from `headers`) and `derive` below
- * it: they stay attached to that node and need no cancel of their own. It
- * throws what `incomingDeadline` or `derive` throws (a MalformedDeadlineError,
- * a TypeError for a derivation that is not a context), having cancelled the
- * node: nothing is left behind.
+ * openScope makes the request's own node under `options.parent` (default
+ * `background()`), the node whose cancel function ends the request: the
+ * budget, the caller's deadline and `derive` are applied below it
+ * (deriveScope) and stay attached to it, needing no cancel of their own.
  */
-export function openScope<R>(fn: string, options: CheckedScopeOptions<R>, headers: HeadersLike, req: R): RequestScope {
-  const [scope, cancel] = withCancelCause(options.parent);
+export function openScope<R>(options: RequestScopeOptions<R>): ContextPair<CancelCauseFunc> {
+  return withCancelCause(options.parent ?? background());
+}
+
+/**
+ * deriveScope applies to `scope` (made by openScope) the budget, the caller's
+ * deadline (read from `headers`) and `derive`, and returns the request's
+ * context. It throws what `incomingDeadline` or `derive` throws (a
+ * MalformedDeadlineError, a TypeError for a derivation that is not a
+ * context), having cancelled the scope: nothing is left behind.
+ */
+export function deriveScope<R>(fn: string, options: RequestScopeOptions<R>, [scope, cancel]: ContextPair<CancelCauseFunc>, headers: HeadersLike, req: R): Context {
   let ctx = scope;
   try {
     if (options.timeoutMs !== undefined) ctx = withTimeout(ctx, options.timeoutMs)[0];
@@ -91,5 +84,5 @@ export function openScope<R>(fn: string, options: CheckedScopeOptions<R>, header
     cancel();
     throw error;
   }
-  return { ctx, cancel };
+  return ctx;
 }

@@ -23,10 +23,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { afterFunc, background, cause, withCancelCause, withTimeout, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
-import { incomingDeadline, type IncomingDeadlineOptions } from '../propagation/index.js';
+import { afterFunc, cause, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
-import { checkContext, checkMs, checkOptionalFunction, fail, isContext } from '../internal/check.js';
+import { fail } from '../internal/check.js';
+import { checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
 import { isClosed } from './response.js';
 
@@ -36,38 +36,15 @@ export type NodeRequest = IncomingMessage | Http2ServerRequest;
 /** NodeResponse is the response that goes with a {@link NodeRequest}. */
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
-/** RequestContextOptions says what a request context derives from and how long it may run. */
-export interface RequestContextOptions {
-  /**
-   * The server-lifetime context every request context derives from (Go's
-   * `BaseContext`): cancelling it cancels every request in flight. Its values
-   * are visible in every request. Default: `background()`.
-   */
-  parent?: Context;
-  /**
-   * The server's own budget per request, in milliseconds: the request context
-   * is cancelled with DeadlineExceeded this long after it was made. Default: none.
-   */
-  timeoutMs?: number;
-  /**
-   * Honour the caller's deadline header, read by `incomingDeadline` from
-   * `ctxkit/propagation` with these options (which headers, whether to trust
-   * the caller, a maximum, what a malformed header does). A header can only
-   * shorten the budget. Default: headers are not read.
-   */
-  deadline?: IncomingDeadlineOptions;
-  /**
-   * Derives the request context from the one made so far (parent, budget and
-   * deadline applied), for per-request values: a request id, the values a
-   * caller sent (`values.extract(ctx, req.headers)` with a `valuesHeader`).
-   * It must return `ctx` or a context derived from it (`withValue`, …), so
-   * that what ends the request ends it too. `contextOf(req)`, `onDisconnect`
-   * and the adapters' `log` then see that context. Default: none.
-   */
-  derive?: (ctx: Context, req: NodeRequest) => Context;
-  /** Called once, after the context was cancelled, when the client went away before the response was complete. */
-  onDisconnect?: (req: NodeRequest) => void;
-}
+/**
+ * RequestContextOptions says what a request context derives from (the
+ * server-lifetime `parent`), how long it may run (`timeoutMs`, the caller's
+ * `deadline` header), its per-request values (`derive`; `contextOf(req)`,
+ * `onDisconnect` and the adapters' `log` then see the derived context) and
+ * whom to tell when the client goes away (`onDisconnect`): the options of
+ * every ctxkit server (ctxkit/web's `requestContext` takes the same).
+ */
+export type RequestContextOptions = RequestScopeOptions<NodeRequest>;
 
 /** The pair fromRequest made for each request it has seen. */
 const pairs = new WeakMap<object, ContextPair<CancelCauseFunc>>();
@@ -129,30 +106,14 @@ export function fromRequest(req: NodeRequest, res: NodeResponse, options: Reques
   const FN = 'fromRequest';
   if (typeof req?.on !== 'function') fail(FN, 'req', 'a request (IncomingMessage or Http2ServerRequest)', req);
   if (typeof res?.on !== 'function') fail(FN, 'res', 'a response (ServerResponse or Http2ServerResponse)', res);
-  const parent = options.parent === undefined ? background() : checkContext(FN, 'options.parent', options.parent);
-  const timeoutMs = options.timeoutMs === undefined ? undefined : checkMs(FN, 'options.timeoutMs', options.timeoutMs);
-  const derive = checkOptionalFunction<(ctx: Context, req: NodeRequest) => Context>(FN, 'options.derive', options.derive);
-  const onDisconnect = checkOptionalFunction<(req: NodeRequest) => void>(FN, 'options.onDisconnect', options.onDisconnect);
+  checkScopeOptions(FN, options);
   const made = pairs.get(req);
   if (made !== undefined) return made;
 
-  // The scope is the request's own node: cancelling it cancels the budget,
-  // deadline and derived contexts below it, which stay attached to it and so
-  // need no cancel of their own.
-  const [scope, cancelScope] = withCancelCause(parent);
-  let ctx = scope;
-  try {
-    if (timeoutMs !== undefined) ctx = withTimeout(ctx, timeoutMs)[0];
-    if (options.deadline !== undefined) ctx = incomingDeadline(ctx, req.headers, options.deadline).ctx;
-    if (derive !== undefined) {
-      const derived = derive(ctx, req);
-      if (!isContext(derived)) fail(FN, 'the result of options.derive', 'a Context', derived);
-      ctx = derived;
-    }
-  } catch (error) {
-    cancelScope();
-    throw error;
-  }
+  const scope = openScope(options);
+  const cancelScope = scope[1];
+  const ctx = deriveScope(FN, options, scope, req.headers, req);
+  const onDisconnect = options.onDisconnect;
 
   const server = serverOf(req);
   const requests = server === undefined ? undefined : requestsOf(server);

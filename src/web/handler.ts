@@ -26,12 +26,13 @@ export type ContextHandler<Rest extends unknown[]> = (ctx: Context, request: Req
 export function withRequestContext<Rest extends unknown[]>(handler: ContextHandler<Rest>, options: WebRequestOptions = {}): (request: Request, ...rest: Rest) => Promise<Response> {
   const FN = 'withRequestContext';
   checkFunction(FN, 'handler', handler);
-  const checked = checkRequestOptions(FN, options);
+  checkRequestOptions(FN, options);
+  const fixed = { ...options }; // later changes to the caller's object are not seen unchecked
   return async (request: Request, ...rest: Rest): Promise<Response> => {
     let ctx: Context;
     let end: CancelCauseFunc;
     try {
-      [ctx, end] = openRequest(FN, request, checked);
+      [ctx, end] = openRequest(FN, request, fixed);
     } catch (error) {
       const answer = errorResponse(error, request);
       if (answer === undefined) throw error;

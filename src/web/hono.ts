@@ -33,12 +33,13 @@ export type HonoContextOptions = Omit<WebRequestOptions, 'nodeResponse'>;
  */
 export function contextMiddleware(options: HonoContextOptions = {}): MiddlewareHandler<{ Variables: ContextVariables }> {
   const FN = 'contextMiddleware';
-  const checked = checkRequestOptions(FN, options);
+  checkRequestOptions(FN, options);
+  const fixed = { ...options }; // later changes to the caller's object are not seen unchecked
   return async (c, next) => {
     const request = c.req.raw;
     const nodeResponse = nodeResponseOf(c.env);
     try {
-      c.set('ctx', openRequest(FN, request, nodeResponse === undefined ? checked : { ...checked, nodeResponse })[0]);
+      c.set('ctx', openRequest(FN, request, nodeResponse === undefined ? fixed : { ...fixed, nodeResponse })[0]);
     } catch (error) {
       const answer = errorResponse(error, request);
       if (answer === undefined) throw error;

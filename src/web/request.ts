@@ -25,7 +25,7 @@
  */
 import { afterFunc, cause, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { fail } from '../internal/check.js';
-import { checkScopeOptions, openScope, type CheckedScopeOptions, type RequestScopeOptions } from '../internal/request-scope.js';
+import { checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
 
@@ -78,33 +78,30 @@ const entries = new WeakMap<Request, RequestEntry>();
  * `withRequestContext` and the Hono middleware call it for you.
  */
 export function requestContext(request: Request, options: WebRequestOptions = {}): ContextPair<CancelCauseFunc> {
-  return openRequest('requestContext', request, checkRequestOptions('requestContext', options));
-}
-
-/** WebRequestOptions once checked: what openRequest builds each request context from. */
-export interface CheckedOptions extends CheckedScopeOptions<Request> {
-  readonly nodeResponse: NodeResponseLike | undefined;
+  checkRequestOptions('requestContext', options);
+  return openRequest('requestContext', request, options);
 }
 
 /** checkRequestOptions checks every option of a request context, for `fn`'s messages. */
-export function checkRequestOptions(fn: string, options: WebRequestOptions): CheckedOptions {
-  const scope = checkScopeOptions(fn, options);
+export function checkRequestOptions(fn: string, options: WebRequestOptions): void {
+  checkScopeOptions(fn, options);
   const nodeResponse = options.nodeResponse;
   if (nodeResponse !== undefined && typeof nodeResponse?.on !== 'function') fail(fn, 'options.nodeResponse', 'a Node response', nodeResponse);
-  return { ...scope, nodeResponse };
 }
 
 /**
  * openRequest makes (or finds) the context of `request` from checked options,
  * and returns its pair.
  */
-export function openRequest(fn: string, request: Request, options: CheckedOptions): ContextPair<CancelCauseFunc> {
+export function openRequest(fn: string, request: Request, options: WebRequestOptions): ContextPair<CancelCauseFunc> {
   if (!isRequest(request)) fail(fn, 'request', 'a Fetch-API Request', request);
   const { onDisconnect, nodeResponse } = options;
   const made = entries.get(request);
   if (made !== undefined) return made.pair;
 
-  const { ctx, cancel: cancelScope } = openScope(fn, options, request.headers, request);
+  const scope = openScope(options);
+  const cancelScope = scope[1];
+  const ctx = deriveScope(fn, options, scope, request.headers, request);
   let live = true;
   const signal = nodeResponse === undefined ? request.signal : undefined;
   const end = disposable((reason?: unknown): void => {
