@@ -29,8 +29,8 @@
  * before the next workload starts, so a burst of load from elsewhere touches
  * the lines alike. Optional modules written by other modules' owners
  * (bench/worker.mjs, bench/servers.mjs, bench/db.mjs, …) are imported if
- * present, run once (under the node running this script; bench/e2e-servers.mjs
- * starts its servers with the headline line's binary) and their rows reported
+ * present, run once (under the node running this script; bench/e2e-servers.mjs and
+ * bench/request-alloc.mjs start their processes with the headline line's binary) and their rows reported
  * in a section of their own.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,7 +46,7 @@ import { MEMORY_WORKLOADS } from './workloads/memory.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 /** Optional modules: bench/<name>.mjs exporting `async function run()` that returns rows. */
-const EXTRA_MODULES = ['worker', 'servers', 'e2e-servers', 'db', 'group', 'gc', 'rpc'];
+const EXTRA_MODULES = ['worker', 'servers', 'e2e-servers', 'request-alloc', 'db', 'group', 'gc', 'rpc'];
 /** The supported Node lines, and the one whose figures head the report (the current LTS). */
 const NODE_LINES = ['20', '22', '24', '26'];
 const HEADLINE_LINE = '24';

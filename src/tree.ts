@@ -556,9 +556,14 @@ export function cancelTree(root: CancelNode, err: Error, cause: unknown): void {
 /** Phase 1: marks the attached subtree done; returns it in post-order (deepest first). */
 function markSubtree(root: CancelNode, err: Error, cause: unknown): CancelNode[] {
   const order: CancelNode[] = [];
-  const nodes: CancelNode[] = [root];
-  const lists: Array<Child[] | undefined> = [takeChildren(root)];
-  const cursors: number[] = [0];
+  // The walk's stacks are shared by every call: markSubtree runs no user code,
+  // so it never re-enters, and each walk leaves them empty (no node kept alive).
+  const nodes = walkNodes;
+  const lists = walkLists;
+  const cursors = walkCursors;
+  nodes.push(root);
+  lists.push(takeChildren(root));
+  cursors.push(0);
   while (nodes.length !== 0) {
     const top = nodes.length - 1;
     const list = lists[top];
@@ -589,6 +594,9 @@ function markSubtree(root: CancelNode, err: Error, cause: unknown): CancelNode[]
   }
   return order;
 }
+const walkNodes: CancelNode[] = [];
+const walkLists: Array<Child[] | undefined> = [];
+const walkCursors: number[] = [];
 
 function takeChildren(n: CancelNode): Child[] | undefined {
   const list = n._children;

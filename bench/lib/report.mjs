@@ -41,6 +41,11 @@ function goalCount(rows) {
 /** The rows an optional module (bench/worker.mjs, bench/servers.mjs) returned, as a table. */
 function extraSection(extra) {
   if (extra.error) return `### ${extra.module}\n\nfailed: ${extra.error}`;
+  if (extra.rows[0]?.cells !== undefined) {
+    // Rows that bring their own columns (bench/e2e-servers.mjs, bench/request-alloc.mjs).
+    const columns = Object.keys(extra.rows[0].cells);
+    return `### ${extra.module} (bench/${extra.module}.mjs)\n\n${markdownTable(columns, extra.rows.map((r) => columns.map((c) => String(r.cells[c] ?? '—'))))}`;
+  }
   const format = (v, unit) => (typeof v === 'number' ? `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit ?? ''}`.trim() : String(v ?? '—'));
   const rows = extra.rows.map((r) => [r.name ?? JSON.stringify(r), format(r.median, r.unit), format(r.p99, r.unit), String(r.samples ?? '—')]);
   return `### ${extra.module} (bench/${extra.module}.mjs)\n\n${markdownTable(['case', 'median', 'p99', 'samples'], rows)}`;

@@ -1,0 +1,177 @@
+/**
+ * End to end: what a request's context costs a real server. autocannon (in
+ * this process) loads real node:http, Fastify and Hono-on-Node
+ * (@hono/node-server) servers on 127.0.0.1, each a process of its own
+ * (bench/e2e/server.mjs), in five variants of the request path:
+ *
+ *   bare         no context: answers "ok"
+ *   ctxkit       ctxkit's adapter alone: the deadline header read, the signal read
+ *                (node:http: fromRequest; Fastify: ctxkit/node/fastify; Hono: ctxkit/hono)
+ *   bare+hop     one plain fetch to a loopback upstream (a process of its own), no signal
+ *   native+hop   the hand-written native path: an AbortController per request, the
+ *                deadline header read by hand, AbortSignal.timeout, AbortSignal.any, a
+ *                'close' listener added and removed, fetch with the signal and budget
+ *   ctxkit+hop   the adapter, the deadline header in, the signal read, one fetchWithContext
+ *
+ * Every request carries `ctxkit-timeout-ms: 5000`. Each round measures every
+ * variant of a framework once (a warm-up load, then the measured one), the order
+ * reversed from round to round; the figures are medians over rounds, and the
+ * comparisons (adapter cost against bare, ctxkit+hop against native+hop) are
+ * medians of the per-round ratios. Heap per request is the JS heap the server
+ * allocated during the measured load (what the heap grew by plus what each
+ * collection freed, from v8.GCProfiler) divided by the requests it served.
+ *
+ * Targets (issue 14): the adapter alone costs ≤ 2 % of bare's requests/s, and
+ * ctxkit+hop serves more requests/s than native+hop, on every server.
+ *
+ *   npm run build && node bench/e2e-servers.mjs [--quick] [--node=24] [--only=http,hono]
+ *
+ * The servers run on the Node binary given (default: the node running this
+ * script; `npm run bench` passes its headline line's). It prints markdown
+ * tables; `run()` returns the rows for bench/run.mjs.
+ */
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { presentRuntimes } from '../scripts/runtimes.mjs';
+import { markdownTable } from './lib/format.mjs';
+import { median } from './lib/stats.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FRAMEWORKS = { http: 'node:http', fastify: 'Fastify', hono: 'Hono (@hono/node-server)' };
+const VARIANTS = ['bare', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
+const SETTINGS = {
+  full: { rounds: 3, warmupSeconds: 2, seconds: 6, connections: 16 },
+  quick: { rounds: 1, warmupSeconds: 1, seconds: 2, connections: 16 },
+};
+const HEADERS = { 'ctxkit-timeout-ms': '5000' };
+
+/** Forks a script with `node`; resolves with the child and the port it printed. */
+function start(script, args, node) {
+  const child = fork(join(HERE, 'e2e', script), args, { execPath: node, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve({ child, port: JSON.parse(out.split('\n')[0]).port });
+    });
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code} before listening`)));
+  });
+}
+
+/** Sends a message to a server process and resolves with its reply. */
+function ask(child, message) {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+}
+
+/** One autocannon load; throws if any request failed. */
+async function load(port, seconds, connections) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds, headers: HEADERS });
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > 0) throw new Error(`port ${port}: ${failed} failed requests (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
+  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Measures one server once: warm-up load, then the measured load with the heap counted. */
+async function measureOnce(server, settings) {
+  await load(server.port, settings.warmupSeconds, settings.connections);
+  await ask(server.child, 'begin');
+  const figures = await load(server.port, settings.seconds, settings.connections);
+  const heap = await ask(server.child, 'end');
+  return { ...figures, heapPerRequest: heap.allocated / heap.requests };
+}
+
+/** Every variant of one framework, over the rounds: per variant, the per-round figures. */
+async function measureFramework(framework, upstreamPort, settings, node) {
+  const servers = {};
+  try {
+    for (const variant of VARIANTS) servers[variant] = await start('server.mjs', [framework, variant, String(upstreamPort)], node);
+    const rounds = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      for (const variant of order) rounds[variant].push(await measureOnce(servers[variant], settings));
+    }
+    return rounds;
+  } finally {
+    for (const server of Object.values(servers)) server.child.kill();
+  }
+}
+
+/** Median over rounds of a paired ratio a ÷ b of requests/s. */
+const pairedRatio = (a, b) => median(a.map((x, i) => x.rps / b[i].rps));
+const percent = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+
+/** The rows of one framework: one per variant, the targets on the ctxkit rows. */
+function rowsOf(framework, rounds) {
+  const adapterCost = 1 - pairedRatio(rounds.ctxkit, rounds.bare);
+  const againstNative = pairedRatio(rounds['ctxkit+hop'], rounds['native+hop']) - 1;
+  const target = {
+    ctxkit: `costs ${percent(adapterCost)} of bare's req/s (≤ 2 %): ${adapterCost <= 0.02 ? 'met' : 'NOT met'}`,
+    'ctxkit+hop': `${percent(againstNative)} req/s against native+hop (faster): ${againstNative > 0 ? 'met' : 'NOT met'}`,
+  };
+  return VARIANTS.map((variant) => {
+    const r = rounds[variant];
+    return {
+      name: `${FRAMEWORKS[framework]}: ${variant}`,
+      framework,
+      variant,
+      rps: median(r.map((x) => x.rps)),
+      p50: median(r.map((x) => x.p50)),
+      p99: median(r.map((x) => x.p99)),
+      heapPerRequest: median(r.map((x) => x.heapPerRequest)),
+      rounds: r,
+      target: target[variant] ?? '—',
+      met: variant in target ? (variant === 'ctxkit' ? adapterCost <= 0.02 : againstNative > 0) : null,
+      cells: undefined,
+    };
+  }).map((row) => ({ ...row, cells: cellsOf(row) }));
+}
+
+function cellsOf(row) {
+  return {
+    server: row.name,
+    'req/s': Math.round(row.rps).toLocaleString('en-US'),
+    'p50 latency': `${row.p50} ms`,
+    'p99 latency': `${row.p99} ms`,
+    'heap per request': `${Math.round(row.heapPerRequest).toLocaleString('en-US')} B`,
+    'target (issue 14)': row.target,
+  };
+}
+
+/**
+ * Runs the benchmark and returns its rows: { name, cells, rps, p50, p99,
+ * heapPerRequest, target, met, rounds } per framework and variant.
+ */
+export async function run({ quick = false, node = process.execPath, frameworks = Object.keys(FRAMEWORKS) } = {}) {
+  const settings = quick ? SETTINGS.quick : SETTINGS.full;
+  const upstream = await start('upstream.mjs', [], node);
+  const rows = [];
+  try {
+    for (const framework of frameworks) rows.push(...rowsOf(framework, await measureFramework(framework, upstream.port, settings, node)));
+  } finally {
+    upstream.child.kill();
+  }
+  return rows;
+}
+
+/** The rows as a markdown table. */
+export function table(rows) {
+  const columns = Object.keys(rows[0].cells);
+  return markdownTable(columns, rows.map((r) => columns.map((c) => r.cells[c])));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const value = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const line = value('node');
+  const node = line === undefined ? process.execPath : presentRuntimes()[`node${line.replace(/^node/, '')}`];
+  if (node === undefined) throw new Error(`Node ${line}: no binary (node scripts/runtimes.mjs list)`);
+  const frameworks = value('only')?.split(',') ?? Object.keys(FRAMEWORKS);
+  const started = performance.now();
+  const rows = await run({ quick: process.argv.includes('--quick'), node, frameworks });
+  console.log(table(rows));
+  console.log(`\n(servers on ${node}, ${Math.round((performance.now() - started) / 1000)} s)`);
+}
