@@ -4,7 +4,7 @@
  * rejection (axios's CanceledError drops `signal.reason`).
  */
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { DeadlineExceeded, cause, type Context } from '../index.js';
+import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkOptions, fail } from '../internal/check.js';
 import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
@@ -65,7 +65,9 @@ export function axiosError(ctx: Context, error: unknown): unknown {
 
 /**
  * axiosRequest is `instance.request(config)` under ctx, as Go's
- * `http.NewRequestWithContext`: the config from axiosConfig, and a rejection
+ * `http.NewRequestWithContext`: the config from axiosConfig (with a signal of
+ * the request's own, aborted when ctx ends, so that many requests in flight
+ * under one context add no listener each to ctx's signal), and a rejection
  * with cause(ctx) once ctx is done (nothing is sent if it already is), with
  * DeadlineExceeded for a timeout taken from ctx's deadline, or with axios's
  * own error otherwise.
@@ -80,9 +82,14 @@ export async function axiosRequest<T = unknown, C extends AxiosRequestConfig = A
     fail('axios.axiosRequest', 'instance', 'an axios instance', instance);
   }
   const request = axiosConfig(ctx, config, options);
+  // A signal of the request's own, so that requests in flight under one context add no listener each to its signal.
+  const controller = new AbortController();
+  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
   try {
-    return await instance.request<T>(request);
+    return await instance.request<T>({ ...request, signal: controller.signal });
   } catch (error) {
     throw axiosError(ctx, error);
+  } finally {
+    stop();
   }
 }

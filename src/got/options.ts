@@ -3,7 +3,7 @@
  * budget and values on every attempt and cuts got's request timeout to the
  * deadline, and got's rejection turned into cause(ctx) once the context ended.
  */
-import { DeadlineExceeded, cause, type Context } from '../index.js';
+import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptions } from '../internal/check.js';
 import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
@@ -104,8 +104,9 @@ export function gotError(ctx: Context, error: unknown): unknown {
 /**
  * gotRequest makes a got request under ctx, as grpc's unaryCall does a call:
  * `const body = await gotRequest(ctx, (options) => got(url, options).json())`.
- * `invoke` gets gotOptions(ctx, options, contextOptions) and returns got's
- * promise. The request's promise rejects with cause(ctx) once ctx is done
+ * `invoke` gets gotOptions(ctx, options, contextOptions), with a signal of
+ * the request's own (aborted when ctx ends: many requests in flight under one
+ * context add no listener each to ctx's signal), and returns got's promise. The request's promise rejects with cause(ctx) once ctx is done
  * (invoke is not called if it already is), with DeadlineExceeded for a
  * timeout taken from ctx's deadline, or with got's own error otherwise.
  */
@@ -117,9 +118,14 @@ export async function gotRequest<R, O extends GotOptionsLike = Record<never, nev
 ): Promise<Awaited<R>> {
   checkFunction('got.gotRequest', 'invoke', invoke);
   const request = gotOptions(ctx, options, contextOptions);
+  // A signal of the request's own, so that requests in flight under one context add no listener each to its signal.
+  const controller = new AbortController();
+  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
   try {
-    return await invoke(request);
+    return await invoke({ ...request, signal: controller.signal });
   } catch (error) {
     throw gotError(ctx, error);
+  } finally {
+    stop();
   }
 }

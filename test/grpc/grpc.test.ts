@@ -221,7 +221,7 @@ describe('statuses and values', () => {
 
 describe('leaks', () => {
   test('5,000 calls under one context: no heap growth, no timers on the client; no handlers, no deadlines on the server', async () => {
-    const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'leak-client.cjs'), server.address, '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', join(__dirname, '..', 'rpc', 'leak-client.cjs'), 'grpc', server.address, '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
