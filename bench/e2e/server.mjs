@@ -7,6 +7,9 @@
  *
  * Variants (every request carries `ctxkit-timeout-ms: 5000`):
  * - bare: answers "ok", no context;
+ * - native: the native path of native+hop below, without the hop;
+ * - ctxkit-nosignal: the ctxkit adapter with the deadline header read, no
+ *   signal read, answers "ok";
  * - ctxkit: the ctxkit adapter with the deadline header read and the signal
  *   read, answers "ok" (the adapter alone);
  * - bare+hop: one plain fetch to the upstream, no signal;
@@ -32,6 +35,7 @@ const UPSTREAM = `http://127.0.0.1:${upstreamPort}/`;
 const HEADER = 'ctxkit-timeout-ms';
 const DEADLINE = { deadline: {} };
 const HOP = variant.endsWith('+hop');
+const VARIANTS = ['bare', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
 let requests = 0;
 
 /** The deadline header read by hand, as a hand-written server does: a count of ms, or undefined. */
@@ -64,6 +68,12 @@ async function plainHop(signal, deadlineAt) {
   return response.text();
 }
 
+/** The native path's work without a hop: the signal kept, "ok". */
+async function noHop(signal) {
+  use(signal);
+  return 'ok';
+}
+
 async function ctxkitHop(ctx) {
   const response = await fetchWithContext(ctx, UPSTREAM);
   return response.text();
@@ -77,6 +87,11 @@ const use = (x) => void (keep = x);
 function httpServer() {
   const handlers = {
     bare: (req, res) => res.end('ok'),
+    native: async (req, res) => res.end(await nativePath(req.headers, res, noHop)),
+    'ctxkit-nosignal': (req, res) => {
+      use(fromRequest(req, res, DEADLINE)[0]);
+      res.end('ok');
+    },
     ctxkit: (req, res) => {
       const [ctx] = fromRequest(req, res, DEADLINE);
       use(ctx.signal);
@@ -95,7 +110,7 @@ function httpServer() {
   // a load rejects (the client is gone): the response is dropped, as a server does.
   const drop = (res) => () => res.destroy();
   return http.createServer(
-    HOP
+    HOP || variant === 'native'
       ? (req, res) => {
           requests++;
           handle(req, res).catch(drop(res));
@@ -121,6 +136,11 @@ async function fastifyServer() {
   }
   const handlers = {
     bare: async () => 'ok',
+    native: async (request, reply) => nativePath(request.headers, reply.raw, noHop),
+    'ctxkit-nosignal': async (request) => {
+      use(request.ctx);
+      return 'ok';
+    },
     ctxkit: async (request) => {
       use(request.ctx.signal);
       return 'ok';
@@ -152,6 +172,11 @@ async function honoServer() {
   }
   const handlers = {
     bare: (c) => c.text('ok'),
+    native: async (c) => c.text(await nativePath({ [HEADER]: c.req.header(HEADER) }, c.env.outgoing, noHop)),
+    'ctxkit-nosignal': (c) => {
+      use(c.get('ctx'));
+      return c.text('ok');
+    },
     ctxkit: (c) => {
       use(c.get('ctx').signal);
       return c.text('ok');
@@ -165,12 +190,14 @@ async function honoServer() {
     },
   };
   app.get('/', handlers[variant]);
+  // A hop cut short by the end of a load: dropped quietly (Hono would log it).
+  app.onError(() => new Response(null, { status: 500 }));
   return createAdaptorServer({ fetch: app.fetch });
 }
 
 const makers = { http: httpServer, fastify: fastifyServer, hono: honoServer };
-if (!(framework in makers) || !['bare', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'].includes(variant) || (HOP && !upstreamPort)) {
-  console.error('usage: node bench/e2e/server.mjs <http|fastify|hono> <bare|ctxkit|bare+hop|native+hop|ctxkit+hop> <upstream port>');
+if (!(framework in makers) || !VARIANTS.includes(variant) || (HOP && !upstreamPort)) {
+  console.error(`usage: node bench/e2e/server.mjs <http|fastify|hono> <${VARIANTS.join('|')}> <upstream port>`);
   process.exit(2);
 }
 const server = await makers[framework]();
