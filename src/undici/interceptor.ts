@@ -52,8 +52,13 @@ const FN = 'undici.contextInterceptor';
  *   `undici.request` rejects with that cause itself; `undici.fetch` rejects
  *   with `TypeError('fetch failed')` whose `.cause` it is (see requestError).
  *
- * What a request registers on the context is gone once its response has
- * ended or failed; a response body never read keeps it until the context ends.
+ * What a request registers on the context is gone once its response body
+ * has arrived in full (read or not), the request has failed, or its body was
+ * destroyed (`body.destroy()`, `body.dump()`). A body still arriving keeps it,
+ * read or not, so that the context can still stop the request: as in Go,
+ * where the transport watches a request's context until its Body is closed.
+ * A streaming body abandoned unread holds it, and its connection, until the
+ * context ends: destroy such a body.
  */
 export function contextInterceptor(options: UndiciContextOptions = {}): (dispatch: Dispatch) => Dispatch {
   const o = checkOptions(FN, 'options', options);

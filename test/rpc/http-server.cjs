@@ -4,7 +4,9 @@
 // honoured, at most options.maxTimeoutMs). Events as fixture.cjs says, and
 // {"event":"listening","port":…}. GET /echo?id=… answers {id, remainingMs,
 // tenant} at once; GET /hang?id=… waits for its context, then answers 504 if
-// the client is still there. "stats" adds the open connections and requests.
+// the client is still there; GET /stream?id=… sends its headers and a first
+// chunk at once, and the rest of the body when its context ends. "stats" adds
+// the open connections and requests.
 'use strict';
 const http = require('node:http');
 const { answerStats, load, options, report, serve, values } = require('./fixture.cjs');
@@ -16,6 +18,12 @@ const server = http.createServer(async (req, res) => {
   res.on('close', () => requests--);
   const url = new URL(req.url, 'http://localhost');
   const [ctx] = fromRequest(req, res, { deadline: { maxTimeoutMs: options.maxTimeoutMs }, derive: (c) => values.extract(c, req.headers) });
+  if (url.pathname === '/stream') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).write('first ');
+    await serve(ctx, url.searchParams.get('id'), 'hang').catch(() => undefined);
+    res.end('last');
+    return;
+  }
   try {
     const body = await serve(ctx, url.searchParams.get('id'), url.pathname === '/hang' ? 'hang' : 'echo');
     res.setHeader('content-type', 'application/json');

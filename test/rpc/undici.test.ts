@@ -120,3 +120,40 @@ test('the per-request timeout: DeadlineExceeded, and every request releases its 
     cancel();
   }
 });
+
+test('what a request registers stays while its body is arriving, read or not, as in Go; destroying the body releases it', async () => {
+  const [ctx, cancel] = withCancelCause(background());
+  // timeoutMs makes each request's registration visible: a pending deadline, until the request is released.
+  const dispatcher = agent.compose(contextInterceptor({ context: ctx, timeoutMs: 60_000 }));
+  const before = pendingDeadlines();
+  const registered = async (): Promise<number> => {
+    for (let i = 0; i < 100 && pendingDeadlines() !== before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    return pendingDeadlines() - before;
+  };
+  try {
+    // A whole body received is released whether it is read, dumped or never read.
+    await (await request(`${base}/echo?id=${nextId()}`, { dispatcher })).body.text();
+    await (await request(`${base}/echo?id=${nextId()}`, { dispatcher })).body.dump();
+    await request(`${base}/echo?id=${nextId()}`, { dispatcher });
+    expect(await registered()).toBe(0);
+    // A body still arriving: the request is in flight, the context can still stop it.
+    const id = nextId();
+    const streaming = await request(`${base}/stream?id=${id}`, { dispatcher });
+    await server.waitFor('start', id);
+    expect(pendingDeadlines() - before).toBe(1);
+    streaming.body.destroy();
+    expect(await registered()).toBe(0);
+    expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
+    // Left unread, it stays until the context ends, which stops it on the server.
+    const id2 = nextId();
+    await request(`${base}/stream?id=${id2}`, { dispatcher });
+    await server.waitFor('start', id2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pendingDeadlines() - before).toBe(1);
+    cancel(reason);
+    expect(await registered()).toBe(0);
+    expect((await server.waitFor('end', id2)).cause).toBe('ClientDisconnectedError');
+  } finally {
+    cancel(reason);
+  }
+});
