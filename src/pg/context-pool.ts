@@ -37,7 +37,7 @@ export type ContextSource = Context | (() => Context | undefined);
  */
 export function contextPool(pool: Pool, context: ContextSource): Pool {
   checkPool('pg.contextPool', 'pool', pool);
-  if (!isContext(context) && typeof context !== 'function') fail('pg.contextPool', 'context', 'a Context or a function', context);
+  checkContextSource('pg.contextPool', 'context', context);
   const current = isContext(context) ? () => context : () => contextOf(context);
   const clients = new WeakMap<PoolClient, PoolClient>();
   const lend = (client: PoolClient): PoolClient => {
@@ -58,6 +58,12 @@ export function contextPool(pool: Pool, context: ContextSource): Pool {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** checkContextSource returns x if it is a Context or a function, else throws. */
+export function checkContextSource(fn: string, arg: string, x: unknown): ContextSource {
+  if (!isContext(x) && typeof x !== 'function') fail(fn, arg, 'a Context or a function', x);
+  return x as ContextSource;
 }
 
 /** What a ContextSource function gives, checked; background() for none. */

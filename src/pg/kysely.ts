@@ -9,7 +9,7 @@
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { checkPool } from './check.js';
-import { contextPool, type ContextSource } from './context-pool.js';
+import { checkContextSource, contextPool, type ContextSource } from './context-pool.js';
 
 /** A statement as Kysely compiles it. */
 export interface CompiledStatement {
@@ -73,6 +73,7 @@ class Connection implements ContextConnection {
  */
 export function contextDriver(pool: Pool, context: ContextSource): ContextDriver {
   checkPool('pg.contextDriver', 'pool', pool);
+  checkContextSource('pg.contextDriver', 'context', context);
   const bound = contextPool(pool, context);
   const run = (connection: ContextConnection, sql: string) => connection.executeQuery<{ command?: string }>({ sql, parameters: [] });
   return {
