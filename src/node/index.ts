@@ -6,7 +6,8 @@
  * does it for Express 5 (and `ctxkit/node/fastify` for Fastify 5, a separate
  * entry so that only Fastify users need Fastify's types), and answers the
  * context's errors. `withProcessSignals` is Go's `signal.NotifyContext`, `shutdown` a
- * graceful stop for an HTTP server, `implicit` an optional implicit context
+ * graceful stop for an HTTP/1 or HTTP/2 server, `runService` a service's
+ * whole lifetime (signals, hooks, drain, exit code), `implicit` an optional implicit context
  * for loggers. See docs/servers.md. `spawn` and `execFile` run child processes
  * under a context (Go's `exec.CommandContext`): see docs/concurrency.md.
  */
@@ -17,6 +18,7 @@ export { answerContextError, errorStatus, type ErrorStatus } from './status.js';
 export type { AdapterOptions, RequestLogEvent } from './adapter.js';
 export { expressAdapter, type ExpressAdapter } from './express.js';
 export { withProcessSignals } from './signals.js';
-export { shutdown, type ShutdownOptions, type ShutdownOutcome } from './shutdown.js';
+export { shutdown, type ShutdownOptions, type ShutdownOutcome, type ShutdownServer } from './shutdown.js';
 export * as implicit from './implicit.js';
 export { execFile, ExitError, spawn, type ContextProcess, type ExecOptions, type ExecResult, type ExitStatus, type SpawnOptions } from './exec.js';
+export { runService, ServiceExit, type Service, type ServiceHook, type ServiceOptions, type ServicePhase, type ServiceServers } from './lifetime.js';

@@ -28,6 +28,7 @@ import { ClientDisconnected, ResponseFinished } from './causes.js';
 import { fail } from '../internal/check.js';
 import { checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
+import { serverOfSession, watchServer } from './connections.js';
 import { isClosed } from './response.js';
 
 /** NodeRequest is a request as `node:http` or the HTTP/2 compatibility API hands it to a handler. */
@@ -57,10 +58,15 @@ interface ServerRequests {
 const servers = new WeakMap<object, ServerRequests>();
 
 /**
- * The server a request arrived on (`socket.server`, set by node:net for
- * http and https), or undefined (HTTP/2, which `shutdown` does not serve).
+ * The server a request arrived on, or undefined: for HTTP/1, `socket.server`
+ * (set by node:net for http and https); for HTTP/2, the server of the
+ * stream's session, looked up once per session.
  */
 function serverOf(req: NodeRequest): object | undefined {
+  if (req.httpVersionMajor === 2) {
+    const session = (req as Http2ServerRequest).stream?.session;
+    return session === undefined ? undefined : serverOfSession(session);
+  }
   const server = (req.socket as unknown as { server?: unknown } | null | undefined)?.server;
   return typeof server === 'object' && server !== null ? server : undefined;
 }
@@ -78,10 +84,13 @@ export function endServerRequests(server: object, reason: unknown): () => void {
   return () => void (entry.stopped = undefined);
 }
 
-/** The live requests of `server`, listed on first use. */
+/** The live requests of `server`, listed on first use (when `shutdown` starts watching its connections). */
 function requestsOf(server: object): ServerRequests {
   let entry = servers.get(server);
-  if (entry === undefined) servers.set(server, (entry = { live: new Set() }));
+  if (entry === undefined) {
+    servers.set(server, (entry = { live: new Set() }));
+    watchServer(server as NodeJS.EventEmitter);
+  }
   return entry;
 }
 

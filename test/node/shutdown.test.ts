@@ -3,8 +3,13 @@
  * the grace period, or their contexts are cancelled with ServerShutdown and
  * their connections closed.
  */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { background, cause, withCancelCause, type CancelCauseFunc, type Context } from '../../src/index.js';
 import { ResponseFinished, ServerShutdown, errorStatus, fromRequest, shutdown } from '../../src/node/index.js';
@@ -173,4 +178,49 @@ test('a server that listens again after a shutdown that cancelled its requests s
   const port = await listen(s.server);
   expect(await send(port, '/quick/again')).toMatchObject({ status: 200, body: 'quick' });
   expect(cause(s.contexts.get('/quick/again')!)).toBe(ResponseFinished);
+});
+
+describe('connections that never sent a request (Node 20 to 24 closeIdleConnections leaves them open)', () => {
+  const tlsFiles = {
+    key: readFileSync(join(__dirname, 'fixtures', 'localhost-key.pem')),
+    cert: readFileSync(join(__dirname, 'fixtures', 'localhost-cert.pem')),
+  };
+
+  test('a raw TCP connection that sends nothing is closed at once: "drained" far within the grace period; a request in flight still finishes', async () => {
+    const s = await setup();
+    await send(s.port, '/quick/first'); // ctxkit sees the server from its first request on
+    const silent = net.connect(s.port, '127.0.0.1');
+    silent.on('error', () => {});
+    await once(silent, 'connect');
+    const silentClosed = once(silent, 'close');
+    const inFlight = send(s.port, '/slow/1');
+    await waitFor(() => s.contexts.has('/slow/1'));
+    const started = Date.now();
+    const outcome = shutdown(s.server, { graceMs: 60_000, cancel: s.stop });
+    await silentClosed;
+    expect(await inFlight).toMatchObject({ status: 200, body: 'slow' });
+    expect(await outcome).toBe('drained');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    silent.destroy();
+  });
+
+  test('https: a TLS connection that completed its handshake and sent no request is closed at once too', async () => {
+    const server = https.createServer(tlsFiles, (req, res) => {
+      fromRequest(req, res);
+      res.end('ok');
+    });
+    servers.push(server);
+    const port = await listen(server);
+    await new Promise<void>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, ca: tlsFiles.cert, servername: 'localhost', agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject);
+    });
+    const silent = tls.connect({ host: '127.0.0.1', port, ca: tlsFiles.cert, servername: 'localhost' });
+    silent.on('error', () => {});
+    await once(silent, 'secureConnect');
+    const silentClosed = once(silent, 'close');
+    const started = Date.now();
+    expect(await shutdown(server, { graceMs: 60_000 })).toBe('drained');
+    await silentClosed;
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });
