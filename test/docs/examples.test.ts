@@ -30,6 +30,10 @@
  *   in the child: the example's own code path stays exactly what a user copies,
  *   and `.example` names cannot resolve anywhere, so a copy never reaches a
  *   stranger's server.
+ * - Databases: a block that reads `process.env.DATABASE_URL` (PostgreSQL) or
+ *   `process.env.MYSQL_URL` (MariaDB, for mysql2) gets a connection string to a
+ *   real server that this test starts for it (databases.ts), as a deployment
+ *   would pass one. The servers are started only when some block reads them.
  * - JavaScript blocks are checked with checkJs, minus the implicit-any family
  *   (TS7xxx), since plain JavaScript has no annotations to give.
  *
@@ -44,6 +48,7 @@
  */
 import { join } from 'node:path';
 import { blocksOf, docPages, isRunnable, type Block } from './blocks.js';
+import { startDatabases, type ExampleDatabases } from './databases.js';
 import { startExampleServer, type ExampleServer } from './loopback.js';
 import { compileBlocks, pool, runScript, verdict, whereOf, type Compiled, type RunResult } from './runner.js';
 
@@ -58,10 +63,12 @@ const scripts = project.compiled.filter((c) => !c.jest);
 const suites = project.compiled.filter((c) => c.jest);
 
 let server: ExampleServer;
+let databases: ExampleDatabases | undefined;
 let runs = new Map<Compiled, Promise<RunResult>>();
 
 beforeAll(async () => {
   server = await startExampleServer();
+  databases = await startDatabases(scripts.filter((c) => c.errors.length === 0).map((c) => c.block));
   const jobs = scripts.filter((c) => c.errors.length === 0);
   const results = pool(
     jobs.map((c) => () =>
@@ -70,13 +77,17 @@ beforeAll(async () => {
         untilSignal: c.block.flags.includes('until-signal'),
         // The mistake that never ends is stopped early, so that it costs little.
         timeoutMs: isMistake(c) && expectedFailure(c) === 'did not finish in time' ? 2_000 : 30_000,
+        env: databases!.env,
       }),
     ),
   );
   runs = new Map(jobs.map((c, i) => [c, results[i]!]));
-});
+}, 180_000);
 
 afterAll(async () => {
+  // Every block's process ends within its time limit; the databases outlive them all.
+  await Promise.allSettled(runs.values());
+  await databases?.stop();
   await server?.close();
   project.remove();
 });

@@ -119,13 +119,15 @@ export interface RunOptions {
   untilSignal: boolean;
   /** Kill the block after this long. */
   timeoutMs: number;
+  /** Extra environment variables for the block's process (the databases' connection strings). */
+  env?: Record<string, string>;
 }
 
 /** Runs one compiled script block in its own Node process, with placeholder origins routed to `origin`. */
 export function runScript(project: Project, compiled: Compiled, options: RunOptions): Promise<RunResult> {
   const code = readFileSync(compiled.out, 'utf8');
   writeFileSync(compiled.out, routeToLoopback(code, options.origin));
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   delete env.NODE_OPTIONS;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [relative(project.dir, compiled.out)], { cwd: project.dir, env });
