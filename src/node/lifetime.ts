@@ -20,8 +20,8 @@ import { checkContext, checkFunction, checkMs, checkOptionalFunction, checkOptio
 import { shutdown, type ShutdownOutcome, type ShutdownServer } from './shutdown.js';
 import { withProcessSignals } from './signals.js';
 
-/** A lifetime hook: run once, in its phase; a rejection or throw is a failure of the service. */
-export type ServiceHook = () => void | Promise<void>;
+/** A lifetime hook: run once, in its phase, and awaited; a throw or a rejection is a failure of the service. */
+export type ServiceHook = () => unknown;
 
 /** Where a failure reported to `onError` happened. */
 export type ServicePhase = 'start' | 'started' | 'stopping' | 'shutdown' | 'stopped' | 'task';
@@ -55,7 +55,11 @@ export interface Service {
 
 /** ServiceOptions: the signals that stop the service, the grace periods, where failures go. */
 export interface ServiceOptions {
-  /** The context the service lives under: when it is done, the service stops. Default: `background()`. */
+  /**
+   * The context the service lives under (its values are seen by `ctx`): when
+   * it is done the service stops, and `ctx`, its child, is done at once, with
+   * no grace period (use `stop()` for a graceful stop). Default: `background()`.
+   */
   parent?: Context;
   /** The signals that stop the service; a second one forces the exit. Default: `['SIGINT', 'SIGTERM']`. */
   signals?: readonly NodeJS.Signals[];
