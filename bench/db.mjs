@@ -2,8 +2,10 @@
 // Debian, started on a throwaway data directory by test/db/servers.cjs):
 //
 // - overhead: a trivial `SELECT 1` on a pool of 1 through ctxkit (background,
-//   a cancellable request-like context, a context with a deadline) against the
-//   bare driver call, interleaved in rounds; per-statement median of the rounds.
+//   which takes the bare call; a cancellable request-like context, watched and
+//   cancellable; a context with a deadline) against the bare driver call,
+//   interleaved in rounds that each start with another variant; per-statement
+//   median of the rounds.
 //   The deadline row pays for the server-side limit (two more round trips).
 // - cancel → gone: a `pg_sleep(30)` / `SLEEP(30)` is cancelled through its
 //   context; the time until the server no longer lists it as running
@@ -37,7 +39,11 @@ async function overhead(label, variants, { rounds, n }) {
   const samples = variants.map(() => []);
   for (const [, once] of variants) await perCall(once, n); // warm-up
   for (let r = 0; r < rounds; r++) {
-    for (let v = 0; v < variants.length; v++) samples[v].push(await perCall(variants[v][1], n));
+    // Each round starts with another variant, so that none always pays for the garbage of the one before.
+    for (let i = 0; i < variants.length; i++) {
+      const v = (r + i) % variants.length;
+      samples[v].push(await perCall(variants[v][1], n));
+    }
   }
   const bare = summarize(samples[0]).median;
   return variants.map(([name], v) => {
