@@ -1,4 +1,4 @@
-// ctxkit/grpc, ctxkit/connect and ctxkit/undici: what a context costs a call,
+// ctxkit/grpc, ctxkit/connect, ctxkit/undici, ctxkit/got and ctxkit/ky: what a context costs a call,
 // and how soon a client's abort reaches the end of a mixed chain.
 //
 // - Per-call overhead: the same unary call to the same server process, made
@@ -28,6 +28,11 @@ const ctxkit = require(join(ROOT, 'dist', 'cjs', 'index.js'));
 const kgrpc = require(join(ROOT, 'dist', 'cjs', 'grpc', 'index.js'));
 const kconnect = require(join(ROOT, 'dist', 'cjs', 'connect', 'index.js'));
 const kundici = require(join(ROOT, 'dist', 'cjs', 'undici', 'index.js'));
+const kgot = require(join(ROOT, 'dist', 'cjs', 'got', 'index.js'));
+const kky = require(join(ROOT, 'dist', 'cjs', 'ky', 'index.js'));
+// got and ky are ES modules only.
+const { default: got } = await import('got');
+const { default: ky } = await import('ky');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const connect = require('@connectrpc/connect');
@@ -134,6 +139,33 @@ async function overhead(rounds) {
       ),
     );
     await agent.close();
+
+    // got and ky: the same request to the same server; the bare call sends the header by hand.
+    const keepAlive = new http.Agent({ keepAlive: true });
+    const gotBase = { agent: { http: keepAlive }, retry: { limit: 0 } };
+    rows.push(
+      ...overheadRows(
+        'HTTP (got)',
+        await compare(
+          () => got(url, { ...gotBase, headers: { 'ctxkit-timeout-ms': '60000' }, timeout: { request: 60_000 } }).json(),
+          () => kgot.gotRequest(deadlineCtx, (options) => got(url, options).json(), gotBase),
+          rounds,
+        ),
+        rounds,
+      ),
+    );
+    keepAlive.destroy();
+    rows.push(
+      ...overheadRows(
+        'HTTP (ky, on fetch)',
+        await compare(
+          () => ky(url, { headers: { 'ctxkit-timeout-ms': '60000' }, timeout: 60_000, retry: 0 }).json(),
+          () => kky.kyRequest(deadlineCtx, (options) => ky(url, options).json(), { retry: 0 }),
+          rounds,
+        ),
+        rounds,
+      ),
+    );
   } finally {
     cancel();
     grpcServer.kill();

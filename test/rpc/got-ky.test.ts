@@ -115,7 +115,7 @@ test('bad input: a TypeError before anything is touched', () => {
   expect(() => kyOptions(background(), {}, { values: {} as any })).toThrow('ctxkit.ky.kyOptions: options.values must be a ValuesHeader, got an object (Object)');
   expect(() => gotError(null as any, new Error('x'))).toThrow(TypeError);
   expect(() => kyError({} as any, new Error('x'))).toThrow(TypeError);
-  return expect(kyRequest(background(), 'ky' as any, 'http://127.0.0.1:1/')).rejects.toThrow('ctxkit.ky.kyRequest: instance must be a ky instance, got a string');
+  return expect(kyRequest(background(), 'ky' as any)).rejects.toThrow('ctxkit.ky.kyRequest: invoke must be a function, got a string');
 });
 
 test("the library's timeout is cut to the deadline, never lengthened", () => {

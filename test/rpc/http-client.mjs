@@ -31,7 +31,7 @@ const say = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 const get =
   library === 'got'
     ? (ctx, url, options) => gotRequest(ctx, (o) => got(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' } }, options)
-    : async (ctx, url, options) => (await kyRequest(ctx, ky, url, { headers: { 'Ctxkit-Timeout-Ms': '99999' } }, options)).json();
+    : (ctx, url, options) => kyRequest(ctx, (o) => ky(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' } }, options);
 
 const describe = (ctx, error) => ({
   name: error?.name,

@@ -1,6 +1,6 @@
 // @ts-nocheck: a test fixture that loads the built package by path, so it has no types to check against.
 // The client side of the leak tests, run with --expose-gc:
-//   node --expose-gc leak-client.cjs <grpc|connect|undici|axios> <host:port> <count>
+//   node --expose-gc leak-client.cjs <grpc|connect|undici|axios|got|ky> <host:port> <count>
 // makes `count` calls through ctxkit's adapter for that library under one
 // long-lived context with a deadline, in batches of 100, and prints one JSON
 // line: the heap after a full GC once warmed up (1,000 calls) and at the end
@@ -53,6 +53,19 @@ function client() {
     const { axiosRequest } = require(join(root, 'axios', 'index.js'));
     const instance = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) });
     return { call: (id) => axiosRequest(ctx, instance, { url: `http://${address}/echo?id=${id}` }, { marginMs: 50 }), close: () => instance.defaults.httpAgent.destroy() };
+  }
+  if (library === 'got') {
+    const http = require('node:http');
+    const { default: got } = require('got');
+    const { gotRequest } = require(join(root, 'got', 'index.js'));
+    const agent = new http.Agent({ keepAlive: true });
+    const url = (id) => `http://${address}/echo?id=${id}`;
+    return { call: (id) => gotRequest(ctx, (options) => got(url(id), options).json(), { agent: { http: agent } }, { marginMs: 50 }), close: () => agent.destroy() };
+  }
+  if (library === 'ky') {
+    const { default: ky } = require('ky');
+    const { kyRequest } = require(join(root, 'ky', 'index.js'));
+    return { call: (id) => kyRequest(ctx, (options) => ky(`http://${address}/echo?id=${id}`, options).json(), {}, { marginMs: 50 }), close: () => undefined };
   }
   throw new Error(`unknown library ${library}`);
 }

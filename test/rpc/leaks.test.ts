@@ -1,5 +1,5 @@
 /**
- * 5,000 calls through ctxkit/connect, ctxkit/undici and ctxkit/axios under one
+ * 5,000 calls through ctxkit/connect, ctxkit/undici, ctxkit/axios, ctxkit/got and ctxkit/ky under one
  * long-lived context leave nothing behind (the gRPC one is in
  * test/grpc/grpc.test.ts, with the same client, leak-client.cjs): on the
  * client, run with --expose-gc, no heap growth after warming up (a call left
@@ -46,6 +46,9 @@ const cases: Array<[library: string, script: string, open: string, connections: 
   ['connect', join(__dirname, '..', 'connect', 'server.cjs'), 'streams', 'sessions'],
   ['undici', join(__dirname, 'http-server.cjs'), 'requests', 'connections'],
   ['axios', join(__dirname, 'http-server.cjs'), 'requests', 'connections'],
+  ['got', join(__dirname, 'http-server.cjs'), 'requests', 'connections'],
+  // ky on a long-lived context's own signal kept 5.4 MB for these calls (AbortSignal.any on Node 20): kyRequest gives it one per request.
+  ['ky', join(__dirname, 'http-server.cjs'), 'requests', 'connections'],
 ];
 
 test.each(cases)('%s: 5,000 calls under one context leave nothing on either side', async (library, script, open, connections) => {
