@@ -3,10 +3,24 @@
  * through a Db (harness.ts): the context's end stops the statement on the
  * server, the lib/pq#1001 race under random cancels, and transactions.
  */
+import { join } from 'node:path';
 import { background, cause, DeadlineExceeded, withCancel, withCancelCause, withTimeout, type Context } from '../../src/index';
 import { ClientDisconnected } from '../../src/node/index';
+import { runNodeJson } from '../helpers/run-node';
 import type { Db } from './harness';
 import { disconnectWhile, handlerServer, timeUntil } from './watch';
+
+/** Loading the built subpath loads no driver (only the objects passed in are used), and it exports `names`. */
+export function loadsNoDriver(subpath: 'pg' | 'mysql', driver: 'pg' | 'mysql2', names: string[]): void {
+  test(`loading ctxkit/${subpath} does not load ${driver}`, () => {
+    const r = runNodeJson<{ driverLoaded: boolean; exports: string[] }>(
+      `const m = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cjs', subpath, 'index.js'))});` +
+        `console.log(JSON.stringify({ driverLoaded: Object.keys(require.cache).some((k) => k.includes('/node_modules/${driver}/')), exports: Object.keys(m) }));`,
+    );
+    expect(r.driverLoaded).toBe(false);
+    expect(r.exports).toEqual(expect.arrayContaining(names));
+  });
+}
 
 /** Runs sql under ctx on a pool or a held connection (ctxkit's query, execute, …). */
 export type Run<P, H> = (ctx: Context, on: P | H, sql: string, values?: unknown[]) => Promise<unknown>;
