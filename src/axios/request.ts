@@ -4,9 +4,9 @@
  * rejection (axios's CanceledError drops `signal.reason`).
  */
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
+import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkOptions, fail } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders, sendUnder } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** AxiosContextOptions say what a request sends for its context. */
@@ -82,14 +82,5 @@ export async function axiosRequest<T = unknown, C extends AxiosRequestConfig = A
     fail('axios.axiosRequest', 'instance', 'an axios instance', instance);
   }
   const request = axiosConfig(ctx, config, options);
-  // A signal of the request's own, so that requests in flight under one context add no listener each to its signal.
-  const controller = new AbortController();
-  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
-  try {
-    return await instance.request<T>({ ...request, signal: controller.signal });
-  } catch (error) {
-    throw axiosError(ctx, error);
-  } finally {
-    stop();
-  }
+  return await sendUnder(ctx, (signal) => instance.request<T>({ ...request, signal }), (error) => axiosError(ctx, error));
 }

@@ -3,9 +3,9 @@
  * budget and values on every attempt and cuts got's request timeout to the
  * deadline, and got's rejection turned into cause(ctx) once the context ended.
  */
-import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
+import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptions } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders, sendUnder } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** GotContextOptions say what a request sends for its context. */
@@ -118,14 +118,5 @@ export async function gotRequest<R, O extends GotOptionsLike = Record<never, nev
 ): Promise<Awaited<R>> {
   checkFunction('got.gotRequest', 'invoke', invoke);
   const request = gotOptions(ctx, options, contextOptions);
-  // A signal of the request's own, so that requests in flight under one context add no listener each to its signal.
-  const controller = new AbortController();
-  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
-  try {
-    return await invoke({ ...request, signal: controller.signal });
-  } catch (error) {
-    throw gotError(ctx, error);
-  } finally {
-    stop();
-  }
+  return await sendUnder(ctx, (signal) => invoke({ ...request, signal }), (error) => gotError(ctx, error));
 }

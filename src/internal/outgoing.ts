@@ -4,6 +4,7 @@
  * say so, and the client's own timeout from the deadline. One computation for
  * every HTTP client adapter (undici, axios, got, ky), so they agree on what crosses.
  */
+import { afterFunc } from '../after-func.js';
 import { cause } from '../cause.js';
 import type { Context } from '../context.js';
 import { DeadlineExceeded } from '../errors.js';
@@ -92,4 +93,22 @@ export function clientTimeout(ctx: Context, given: number | undefined): number |
   if (deadline === undefined) return given;
   const left = Math.max(Math.ceil(deadline.getTime() - Date.now()), 1);
   return given !== undefined && given > 0 && given < left ? given : left;
+}
+
+/**
+ * sendUnder runs `send` with a signal of the request's own, aborted with
+ * cause(ctx) when ctx ends and let go when send's promise settles, so that
+ * many requests in flight under one long-lived context leave nothing each on
+ * ctx's signal; a rejection is replaced by what `report` makes of it.
+ */
+export async function sendUnder<R>(ctx: Context, send: (signal: AbortSignal) => PromiseLike<R>, report: (error: unknown) => unknown): Promise<Awaited<R>> {
+  const controller = new AbortController();
+  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
+  try {
+    return await send(controller.signal);
+  } catch (error) {
+    throw report(error);
+  } finally {
+    stop();
+  }
 }

@@ -3,9 +3,9 @@
  * deadline and values headers set before every attempt, and the context's
  * cause given back for ky's own TimeoutError.
  */
-import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
+import { DeadlineExceeded, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkOptions } from '../internal/check.js';
-import { checkOutgoingOptions, clientTimeout, requestHeaders } from '../internal/outgoing.js';
+import { checkOutgoingOptions, clientTimeout, requestHeaders, sendUnder } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec, type ValuesHeader } from '../propagation/index.js';
 
 /** KyContextOptions say what a request sends for its context. */
@@ -118,13 +118,5 @@ export async function kyRequest<R, O extends KyOptionsLike = Record<never, never
 ): Promise<Awaited<R>> {
   checkFunction('ky.kyRequest', 'invoke', invoke);
   const request = kyOptions(ctx, options, contextOptions);
-  const controller = new AbortController();
-  const stop = afterFunc(ctx, () => controller.abort(cause(ctx)));
-  try {
-    return await invoke({ ...request, signal: controller.signal });
-  } catch (error) {
-    throw kyError(ctx, error);
-  } finally {
-    stop();
-  }
+  return await sendUnder(ctx, (signal) => invoke({ ...request, signal }), (error) => kyError(ctx, error));
 }
