@@ -61,67 +61,48 @@ test('the implicit context, over the Connect and the gRPC protocol', async () =>
   }
 });
 
-test.each(['unary', 'serverStream'])('%s: the context ends, the handler context ends with ClientDisconnected, the caller gets cause(ctx)', async (method) => {
-  const id = nextId();
-  const [ctx, cancel] = withCancelCause(background());
-  const options = callOptions(ctx);
-  const pending =
-    method === 'unary'
-      ? client.unary({ id, mode: 'hang' }, options)
-      : (async () => {
-          for await (const _ of client.serverStream({ id, mode: 'hang' }, options));
-        })();
-  const outcome = pending.then(
-    () => 'resolved',
-    (e: unknown) => callError(ctx, e),
-  );
-  await server.waitFor('start', id);
-  cancel(reason);
-  expect(await outcome).toBe(reason);
-  expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
-});
-
 /** A request stream that sends one message, then stays open until ctx ends. */
 async function* oneThenWait(id: string, ctx: Context): AsyncGenerator<{ id: string; mode: string }> {
   yield { id, mode: 'hang' };
   await ctx.done();
 }
 
-test.each(['clientStream', 'bidi'])('%s: the context ends mid-stream, the handler context ends with ClientDisconnected, the caller gets cause(ctx)', async (method) => {
-  const id = nextId();
-  const [ctx, cancel] = withCancelCause(background());
+/** A "hang" call of any kind under ctx, a stream read to its end; settles as the call does. */
+function hangingCall(method: string, id: string, ctx: Context): Promise<unknown> {
   const options = callOptions(ctx);
-  const pending =
-    method === 'clientStream'
-      ? client.clientStream(oneThenWait(id, ctx), options)
-      : (async () => {
-          for await (const _ of client.bidi(oneThenWait(id, ctx), options));
-        })();
-  const outcome = pending.then(
-    () => 'resolved',
-    (e: unknown) => ({ raw: e, reported: callError(ctx, e) }),
-  );
-  await server.waitFor('start', id);
-  cancel(reason);
-  const { raw, reported } = await outcome;
-  expect(reported).toBe(reason);
-  // Connect's own rejection carries the cause too.
-  expect(raw).toBeInstanceOf(ConnectError);
-  expect((raw as ConnectError).cause).toBe(reason);
-  expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
-});
+  if (method === 'unary') return client.unary({ id, mode: 'hang' }, options);
+  if (method === 'clientStream') return client.clientStream(oneThenWait(id, ctx), options);
+  const stream = method === 'serverStream' ? client.serverStream({ id, mode: 'hang' }, options) : client.bidi(oneThenWait(id, ctx), options);
+  return (async () => {
+    for await (const _ of stream);
+  })();
+}
+
+test.each(['unary', 'serverStream', 'clientStream', 'bidi'])(
+  '%s: the context ends mid-call, the handler context ends with ClientDisconnected, the caller gets cause(ctx)',
+  async (method) => {
+    const id = nextId();
+    const [ctx, cancel] = withCancelCause(background());
+    const outcome = hangingCall(method, id, ctx).then(
+      () => 'resolved',
+      (e: unknown) => ({ raw: e, reported: callError(ctx, e) }),
+    );
+    await server.waitFor('start', id);
+    cancel(reason);
+    const { raw, reported } = (await outcome) as { raw: unknown; reported: unknown };
+    expect(reported).toBe(reason);
+    // Connect's own rejection carries the cause too.
+    expect(raw).toBeInstanceOf(ConnectError);
+    expect((raw as ConnectError).cause).toBe(reason);
+    expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
+  },
+);
 
 test.each(['clientStream', 'bidi'])('%s: a deadline mid-stream ends both sides with DeadlineExceeded', async (method) => {
   const id = nextId();
   const [ctx, cancel] = withTimeout(background(), 500);
   try {
-    const options = callOptions(ctx);
-    const error = await (method === 'clientStream'
-      ? client.clientStream(oneThenWait(id, ctx), options)
-      : (async () => {
-          for await (const _ of client.bidi(oneThenWait(id, ctx), options));
-        })()
-    ).catch((e: unknown) => e);
+    const error = await hangingCall(method, id, ctx).catch((e: unknown) => e);
     expect(callError(ctx, error)).toBe(DeadlineExceeded);
     expect((await server.waitFor('end', id)).err).toBe('DeadlineExceededError');
   } finally {
