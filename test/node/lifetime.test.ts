@@ -89,6 +89,7 @@ test('SIGTERM with HTTP/2 streams in flight: GOAWAY, the streams finish, hooks r
     { status: 200, body: '/slow', whole: true },
     { status: 200, body: '/slow', whole: true },
   ]);
+  const lastStreamAt = now();
   const [code, signal] = await s.exited;
   const exitedAt = now();
   expect({ code, signal }).toEqual({ code: ServiceExit.drained, signal: null });
@@ -100,7 +101,7 @@ test('SIGTERM with HTTP/2 streams in flight: GOAWAY, the streams finish, hooks r
   expect(byPhase('stopped')).toMatchObject({ ctx: 'ServerShutdownError', listening: false });
   expect(s.events.filter((e) => e.event === 'error')).toEqual([]);
   // The slower stream had about 1.2 s left when the signal came; the exit followed it (figure for the docs).
-  console.log(`SIGTERM → exit with streams in flight (800 and 1200 ms): ${exitedAt - signalledAt} ms`);
+  console.log(`SIGTERM → exit with streams in flight (800 and 1200 ms): ${exitedAt - signalledAt} ms; last stream's end → exit: ${exitedAt - lastStreamAt} ms`);
   expect(exitedAt - signalledAt).toBeGreaterThanOrEqual(800);
   expect(exitedAt - signalledAt).toBeLessThan(15_000);
 });
@@ -149,4 +150,17 @@ test('a second signal while stopping forces the exit at once with 128 + its numb
   const [code, signal] = await s.exited;
   expect({ code, signal }).toEqual({ code: 143, signal: null });
   expect(hooks(s.events)).toEqual(['started:A', 'started:B', 'stopping:B', 'stopping:A']);
+});
+
+test('SIGTERM with nothing in flight: the process exits with ServiceExit.drained, promptly (an open idle session does not hold it)', async () => {
+  const s = start({ graceMs: 60_000 });
+  const { port } = (await s.until((e) => e.event === 'ready', 'ready')) as Event & { port: number };
+  const client = connect(port);
+  expect(await get(client, '/slow?ms=1')).toMatchObject({ status: 200, whole: true }); // the session stays open, idle
+  const signalledAt = now();
+  s.proc.kill('SIGTERM');
+  const [code] = await s.exited;
+  console.log(`SIGTERM → exit, idle HTTP/2 session open: ${now() - signalledAt} ms`);
+  expect(code).toBe(ServiceExit.drained);
+  expect(now() - signalledAt).toBeLessThan(15_000); // far below the 60 s grace period
 });
