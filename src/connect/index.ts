@@ -4,7 +4,9 @@
  *
  * Client: `callOptions(ctx)` sets a call's `timeoutMs` from the context and
  * `contextInterceptor()` aborts the call when the context ends and sends its
- * values (for the implicit context too); `callError` gives back cause(ctx)
+ * values (for the implicit context of `ctxkit/node` too, given as
+ * `current: implicit.current`; the client side loads no Node built-in, so it
+ * serves connect-web in browsers); `callError` gives back cause(ctx)
  * from Connect's wrapping error. Server: `serverInterceptor(connect)` gives
  * every call a context with the caller's deadline cut to the server's
  * maximum, cancelled with ClientDisconnected when the client goes away, read
