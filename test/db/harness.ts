@@ -60,35 +60,52 @@ function childRunning(subpath: 'pg' | 'mysql', body: string): ChildProcess {
   return spawn(process.execPath, ['-e', code], { cwd: join(__dirname, '..', '..'), stdio: 'ignore' });
 }
 
-const contextIn = (deadlineMs: number | undefined): string => (deadlineMs === undefined ? 'background()' : `withTimeout(background(), ${deadlineMs})[0]`);
+/** What a driver connects with. */
+type Settings = { host: string; port: number; user: string; database: string };
 
-/** Registers beforeAll/afterAll that run a throwaway PostgreSQL; the Db is usable from beforeAll on. */
-export function usePostgres(): Db<pg.Pool, pg.Client> {
-  let server: DbServer;
-  let admin: pg.Client;
-  const pools: pg.Pool[] = [];
-  const settings = () => ({ host: server.host, port: server.port, user: server.user, database: server.database });
+/**
+ * Registers the suite's lifecycle: the server and an admin connection started
+ * in beforeAll; every tracked pool, the admin connection and the server ended
+ * in afterAll.
+ */
+function lifecycle<A extends { end(): Promise<void> }>(start: () => Promise<DbServer>, connect: (settings: Settings) => Promise<A>) {
+  let server: DbServer | undefined;
+  let admin: A | undefined;
+  const pools: Array<{ end(): Promise<void> }> = [];
+  const settings = (): Settings => ({ host: server!.host, port: server!.port, user: server!.user, database: server!.database });
   beforeAll(async () => {
-    server = await startPostgres();
-    admin = new pg.Client(settings());
-    await admin.connect();
+    server = await start();
+    admin = await connect(settings());
   });
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.end()));
     await admin?.end();
     await server?.stop();
   });
+  return {
+    settings,
+    admin: () => admin!,
+    server: () => server!,
+    track: <P extends { end(): Promise<void> }>(pool: P): P => (pools.push(pool), pool),
+  };
+}
+
+const contextIn = (deadlineMs: number | undefined): string => (deadlineMs === undefined ? 'background()' : `withTimeout(background(), ${deadlineMs})[0]`);
+
+/** Registers beforeAll/afterAll that run a throwaway PostgreSQL; the Db is usable from beforeAll on. */
+export function usePostgres(): Db<pg.Pool, pg.Client> {
+  const { settings, admin, server, track } = lifecycle(startPostgres, async (options) => {
+    const client = new pg.Client(options);
+    await client.connect();
+    return client;
+  });
   const db: Db<pg.Pool, pg.Client> = {
     label: 'pg',
     get server() {
-      return server;
+      return server();
     },
     settings,
-    newPool(size) {
-      const pool = new pg.Pool({ ...settings(), max: size });
-      pools.push(pool);
-      return pool;
-    },
+    newPool: (size) => track(new pg.Pool({ ...settings(), max: size })),
     async held() {
       const conn = new pg.Client(settings());
       await conn.connect();
@@ -113,7 +130,7 @@ export function usePostgres(): Db<pg.Pool, pg.Client> {
     sessions: async () => (await db.admin("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"))[0]!.n as number,
     child: (marker, deadlineMs) =>
       childRunning('pg', `const pool = new (require('pg').Pool)(${JSON.stringify(settings())}); query(${contextIn(deadlineMs)}, pool, ${JSON.stringify(db.sleep(marker))});`),
-    admin: async (sql, values) => (await admin.query(sql, values)).rows,
+    admin: async (sql, values) => (await admin().query(sql, values)).rows,
   };
   return db;
 }
@@ -123,30 +140,14 @@ type CorePool = { _allConnections: { length: number }; _freeConnections: { lengt
 
 /** Registers beforeAll/afterAll that run a throwaway MariaDB; the Db is usable from beforeAll on. */
 export function useMariaDB(): Db<mysql.Pool, mysql.Connection> {
-  let server: DbServer;
-  let admin: mysql.Connection;
-  const pools: mysql.Pool[] = [];
-  const settings = () => ({ host: server.host, port: server.port, user: server.user, database: server.database });
-  beforeAll(async () => {
-    server = await startMariaDB();
-    admin = await mysql.createConnection(settings());
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.end()));
-    await admin?.end();
-    await server?.stop();
-  });
+  const { settings, admin, server, track } = lifecycle(startMariaDB, (options) => mysql.createConnection(options));
   const db: Db<mysql.Pool, mysql.Connection> = {
     label: 'mariadb',
     get server() {
-      return server;
+      return server();
     },
     settings,
-    newPool(size) {
-      const pool = mysql.createPool({ ...settings(), connectionLimit: size });
-      pools.push(pool);
-      return pool;
-    },
+    newPool: (size) => track(mysql.createPool({ ...settings(), connectionLimit: size })),
     async held() {
       const conn = await mysql.createConnection(settings());
       return { conn, close: () => conn.end() };
@@ -160,7 +161,7 @@ export function useMariaDB(): Db<mysql.Pool, mysql.Connection> {
       Number((await db.admin("SELECT count(*) AS n FROM information_schema.processlist WHERE command IN ('Query', 'Execute') AND id <> connection_id() AND info LIKE CONCAT('%', ?, '%')", [marker]))[0]!.n),
     async terminate(marker) {
       const rows = await db.admin("SELECT id FROM information_schema.processlist WHERE info LIKE CONCAT('%', ?, '%') AND id <> connection_id()", [marker]);
-      for (const row of rows) await admin.query(`KILL ${Number(row.id)}`);
+      for (const row of rows) await admin().query(`KILL ${Number(row.id)}`);
     },
     rawQuery: (pool, sql) => pool.query(sql),
     limitSql: 'SELECT @@session.max_statement_time * 1000 AS ms',
@@ -174,7 +175,7 @@ export function useMariaDB(): Db<mysql.Pool, mysql.Connection> {
     sessions: async () => Number((await db.admin("SELECT count(*) AS n FROM information_schema.processlist WHERE user = 'ctxkit' AND id <> connection_id()"))[0]!.n),
     child: (marker, deadlineMs) =>
       childRunning('mysql', `const pool = require('mysql2/promise').createPool(${JSON.stringify(settings())}); query(${contextIn(deadlineMs)}, pool, ${JSON.stringify(db.sleep(marker))});`),
-    admin: async (sql, values) => (await admin.query<mysql.RowDataPacket[]>(sql, values))[0],
+    admin: async (sql, values) => (await admin().query<mysql.RowDataPacket[]>(sql, values))[0],
   };
   return db;
 }
