@@ -209,7 +209,11 @@ class Statement<P, C, J, T> {
 export function onPool<P, C, J, T>(ctx: Context, driver: StatementDriver<P, C, J, T>, pool: P, job: J): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const statement = new Statement(ctx, driver, job, true, resolve, reject);
-    driver.borrow(pool, statement.onBorrowed.bind(statement));
+    try {
+      driver.borrow(pool, statement.onBorrowed.bind(statement));
+    } catch (error) {
+      statement.onBorrowed(error);
+    }
   });
 }
 
