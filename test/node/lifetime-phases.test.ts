@@ -4,7 +4,9 @@
  * of hooks, late registrations, and bad input. Signals are tested with a real
  * child process in lifetime.test.ts.
  */
+import { once } from 'node:events';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { background, Canceled, cause, sleep, withCancelCause } from '../../src/index.js';
 import { runService, ServerShutdown, ServiceExit, type Service } from '../../src/node/index.js';
 import { listen, waitFor } from './servers.js';
@@ -169,4 +171,26 @@ test('start returning something that is not a server: a TypeError reported as "s
   const code = await runService(() => ({ port: 80 }) as never, { onError: (e, phase) => seen.push([e instanceof TypeError, phase]) });
   expect(code).toBe(ServiceExit.failed);
   expect(seen).toEqual([[true, 'start']]);
+});
+
+test('a raw TCP connection that never sends a byte, made before any request, does not hold the stop: the servers are watched from start on', async () => {
+  let service!: Service;
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const code = runService((s) => {
+    service = s;
+    server.listen(0, '127.0.0.1');
+    return server;
+  }, { graceMs: 60_000 });
+  await once(server, 'listening');
+  const silent = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  silent.on('error', () => {});
+  await once(silent, 'connect');
+  let accepted = 0;
+  await waitFor(() => (server.getConnections((_e, n) => (accepted = n)), accepted === 1), 10_000, 'the server to accept');
+  const closed = once(silent, 'close');
+  const started = Date.now();
+  service.stop();
+  expect(await code).toBe(ServiceExit.drained);
+  await closed;
+  expect(Date.now() - started).toBeLessThan(20_000);
 });
