@@ -75,8 +75,8 @@ export function echoClientConstructor(): grpc.ServiceClientConstructor {
   return (grpc.loadPackageDefinition(definition) as any).ctxkit.test.Echo as grpc.ServiceClientConstructor;
 }
 
-/** Polls the server's stats until no handler runs (or 20 s pass) and returns them. */
-export async function idleStats(server: EchoServer): Promise<ServerEvent> {
+/** Polls the server's stats until `idle` holds for them (default: no handler runs), or 20 s pass, and returns the last. */
+export async function idleStats(server: EchoServer, idle: (stats: ServerEvent) => boolean = (s) => s.handlers === 0): Promise<ServerEvent> {
   const started = Date.now();
   for (;;) {
     const before = server.events.length;
@@ -86,7 +86,7 @@ export async function idleStats(server: EchoServer): Promise<ServerEvent> {
       await new Promise((resolve) => setTimeout(resolve, 20));
       stats = server.events.slice(before).find((e) => e.event === 'stats');
     }
-    if (stats.handlers === 0 || Date.now() - started > 20_000) return stats;
+    if (idle(stats) || Date.now() - started > 20_000) return stats;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
