@@ -64,7 +64,12 @@ export function watchServer(server: NodeJS.EventEmitter): Watched {
 export function serverOfSession(session: Http2Session): object | undefined {
   const known = sessionServers.get(session);
   if (known !== undefined) return known;
-  const server = (session.socket as unknown as { server?: unknown } | null | undefined)?.server;
+  let server: unknown;
+  try {
+    server = (session.socket as unknown as { server?: unknown } | null | undefined)?.server;
+  } catch {
+    return undefined; // ERR_HTTP2_SOCKET_UNBOUND: the session lost its socket (it is closing)
+  }
   if (typeof server !== 'object' || server === null) return undefined;
   sessionServers.set(session, server);
   addSession(watchServer(server as NodeJS.EventEmitter), session);
