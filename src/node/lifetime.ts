@@ -211,22 +211,22 @@ export function runService(start: (service: Service) => ServiceServers | Promise
     phase = 'stopping';
     if ((await runHooks(hooks.stopping, 'stopping', report)) !== undefined) failed = true;
 
-    let outcomes: ShutdownOutcome[] = [];
+    // Drain every server that listens, sharing ctx and the tracker; the tracker alone if none does.
     const open = servers.filter((s) => s.listening);
-    if (open.length === 0) {
-      outcomes = [(await tracker.shutdown({ graceMs, cancelGraceMs, cause: ServerShutdown })) === 'drained' ? 'drained' : 'cancelled'];
-      end(ServerShutdown);
-    } else {
-      const settled = await Promise.allSettled(open.map((s) => shutdown(s, { graceMs, cancelGraceMs, cancel: end, tracker })));
-      for (const r of settled) {
-        if (r.status === 'fulfilled') outcomes.push(r.value);
-        else {
-          failed = true;
-          report(r.reason, 'shutdown');
-        }
+    const drains: Array<Promise<ShutdownOutcome>> =
+      open.length > 0
+        ? open.map((s) => shutdown(s, { graceMs, cancelGraceMs, cancel: end, tracker }))
+        : [tracker.shutdown({ graceMs, cancelGraceMs, cause: ServerShutdown }).then((o) => (o === 'drained' ? 'drained' : 'cancelled'))];
+    const outcomes: ShutdownOutcome[] = [];
+    for (const r of await Promise.allSettled(drains)) {
+      if (r.status === 'fulfilled') {
+        outcomes.push(r.value);
+      } else {
+        failed = true;
+        report(r.reason, 'shutdown');
       }
-      end(ServerShutdown);
     }
+    end(ServerShutdown);
     phase = 'stopped';
     if ((await runHooks(hooks.stopped, 'stopped', report)) !== undefined) failed = true;
     if (failed) return ServiceExit.failed;
