@@ -98,6 +98,16 @@ describe.each(['got', 'ky'])('%s', (library) => {
     expect((await server.waitFor('end', id)).cause).toBe('ClientDisconnectedError');
   });
 
+  test('a retry sends the budget left then, not the first attempt\'s', async () => {
+    const id = nextId();
+    const reply = await client.ask({ op: 'retry', id });
+    expect(reply.error).toBeUndefined();
+    const starts = server.events.filter((e) => e.event === 'start' && e.id === id);
+    expect(starts).toHaveLength(2);
+    // The second attempt leaves 200 ms (the retry's delay) after the first's answer.
+    expect(starts[1]!.remainingMs as number).toBeLessThanOrEqual((starts[0]!.remainingMs as number) - 150);
+  });
+
   test('a context already done: rejects with its cause, nothing is sent', async () => {
     const id = nextId();
     const reply = await client.ask({ op: 'done', id });

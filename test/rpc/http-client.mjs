@@ -5,7 +5,8 @@
 //   {"op":"echo","id":…,"timeoutMs":…,"marginMs":…,"tenant":…}  → {"id":…,"body":{remainingMs,tenant}} or {"id":…,"error":…}
 //   {"op":"hang","id":…,"timeoutMs"?:…,"headers"?:bool}           → {"id":…,"error":…} once it settles
 //   {"op":"cancel","id":…}                                         cancels a hang's context with its own reason
-//   {"op":"done","id":…}                                           a context already done → {"id":…,"thrown":…}
+//   {"op":"done","id":…}                                           a context already done → {"id":…,"error":…}
+//   {"op":"retry","id":…}                                          /flaky, retried once 200 ms after its 503 → {"id":…,"body":…}
 // An error is described as {name, isCause, isDeadlineExceeded, libraryError}: isCause
 // when it is exactly cause(ctx) of the request's context.
 import { createRequire } from 'node:module';
@@ -27,11 +28,17 @@ const tenantKey = ctxkit.createKey('tenant');
 const values = valuesHeader([carry('tenant', tenantKey)]);
 const say = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 
-/** GET url under ctx with the library, resolving with the JSON body. */
-const get =
+/** Each library's options for one retry, 200 ms after a 503. */
+const retryOnce =
   library === 'got'
-    ? (ctx, url, options) => gotRequest(ctx, (o) => got(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' } }, options)
-    : (ctx, url, options) => kyRequest(ctx, (o) => ky(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' } }, options);
+    ? { retry: { limit: 1, statusCodes: [503], calculateDelay: ({ computedValue }) => (computedValue > 0 ? 200 : 0) } }
+    : { retry: { limit: 1, statusCodes: [503], delay: () => 200, jitter: false } };
+
+/** GET url under ctx with the library, resolving with the JSON body; retried as `retry` says (default: never). */
+const get = (ctx, url, options, retry = library === 'got' ? { retry: { limit: 0 } } : { retry: 0 }) =>
+  library === 'got'
+    ? gotRequest(ctx, (o) => got(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' }, ...retry }, options)
+    : kyRequest(ctx, (o) => ky(url, o).json(), { headers: { 'Ctxkit-Timeout-Ms': '99999' }, ...retry }, options);
 
 const describe = (ctx, error) => ({
   name: error?.name,
@@ -43,7 +50,7 @@ const describe = (ctx, error) => ({
 const cancels = new Map();
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
   const cmd = JSON.parse(line);
-  const url = `${base}/${cmd.op === 'hang' ? 'hang' : 'echo'}?id=${cmd.id}`;
+  const url = `${base}/${cmd.op === 'hang' ? 'hang' : cmd.op === 'retry' ? 'flaky' : 'echo'}?id=${cmd.id}`;
   if (cmd.op === 'echo') {
     const [ctx, cancel] = ctxkit.withTimeout(ctxkit.withValue(ctxkit.background(), tenantKey, cmd.tenant), cmd.timeoutMs);
     try {
@@ -65,6 +72,15 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
     } finally {
       stop();
       cancels.delete(cmd.id);
+    }
+  } else if (cmd.op === 'retry') {
+    const [ctx, cancel] = ctxkit.withTimeout(ctxkit.background(), 10_000);
+    try {
+      say({ id: cmd.id, body: await get(ctx, url, {}, retryOnce) });
+    } catch (error) {
+      say({ id: cmd.id, error: describe(ctx, error) });
+    } finally {
+      cancel();
     }
   } else if (cmd.op === 'cancel') {
     cancels.get(cmd.id)?.();

@@ -5,14 +5,16 @@
 // {"event":"listening","port":…}. GET /echo?id=… answers {id, remainingMs,
 // tenant} at once; GET /hang?id=… waits for its context, then answers 504 if
 // the client is still there; GET /stream?id=… sends its headers and a first
-// chunk at once, and the rest of the body when its context ends. "stats" adds
-// the open connections and requests.
+// chunk at once, and the rest of the body when its context ends; GET
+// /flaky?id=… answers 503 the first time for an id, then as /echo. "stats"
+// adds the open connections and requests.
 'use strict';
 const http = require('node:http');
 const { answerStats, load, options, report, serve, values } = require('./fixture.cjs');
 const { fromRequest } = load('node');
 
 let requests = 0;
+const flaky = new Set();
 const server = http.createServer(async (req, res) => {
   requests++;
   res.on('close', () => requests--);
@@ -25,7 +27,13 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   try {
-    const body = await serve(ctx, url.searchParams.get('id'), url.pathname === '/hang' ? 'hang' : 'echo');
+    const id = url.searchParams.get('id');
+    const body = await serve(ctx, id, url.pathname === '/hang' ? 'hang' : 'echo');
+    if (url.pathname === '/flaky' && !flaky.has(id)) {
+      flaky.add(id);
+      res.writeHead(503).end();
+      return;
+    }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(body));
   } catch {
