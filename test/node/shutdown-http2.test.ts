@@ -101,7 +101,14 @@ describe.each([
     const started = Date.now();
     const outcome = shutdown(s.server, { graceMs: 20_000, cancel: s.stop });
     expect(await client.goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
-    expect(() => client.session.request({ ':path': '/quick/late' })).toThrow(expect.objectContaining({ code: 'ERR_HTTP2_GOAWAY_SESSION' }));
+    // A stream opened after the GOAWAY is refused by the client itself (Node 20 to 24 throw, Node 26 fails the stream).
+    let late: StreamEnd | 'thrown';
+    try {
+      late = await get(client.session, '/quick/late');
+    } catch {
+      late = 'thrown';
+    }
+    expect(late === 'thrown' || late.how === 'error').toBe(true);
     expect(s.base.err()).toBeUndefined();
     expect(await Promise.all(inFlight)).toEqual([
       { status: 200, body: 'slow', how: 'end' },
@@ -110,6 +117,7 @@ describe.each([
     expect(await outcome).toBe('drained');
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(cause(s.contexts.get('/slow/1')!)).toBe(ResponseFinished);
+    expect(s.contexts.has('/quick/late')).toBe(false);
     expect(cause(s.base)).toBe(ServerShutdown);
     expect(s.server.listening).toBe(false);
   });
