@@ -17,4 +17,4 @@
 export { callOptions, contextInterceptor, type ConnectClientOptions } from './client.js';
 export { contextOf, serverInterceptor, type ConnectModule, type ConnectServerOptions } from './server.js';
 export { CONTEXT_KEY } from './context-key.js';
-export { callError } from '../grpc/call-error.js';
+export { callError } from '../internal/rpc.js';

@@ -6,15 +6,13 @@ import type { ConnectError, HandlerContext, Interceptor, StreamResponse } from '
 import { withCancelCause, type Context } from '../index.js';
 import { checkFunction, fail } from '../internal/check.js';
 import { nearDeadline } from '../internal/deadline-slack.js';
-import { checkServerOptions } from '../grpc/server.js';
-import { contextCode } from '../grpc/status.js';
+import { checkServerOptions, contextCode, type RpcServerOptions } from '../internal/rpc.js';
 import { ClientDisconnected, ResponseFinished } from '../web/index.js';
 import { connectTimeoutCodec, grpcTimeoutCodec, incomingDeadline } from '../propagation/index.js';
-import type { GrpcServerOptions } from '../grpc/server.js';
 import { CONTEXT_KEY } from './context-key.js';
 
 /** ConnectServerOptions says what every call's context derives from and within what limit (as ctxkit/grpc's). */
-export type ConnectServerOptions = GrpcServerOptions;
+export type ConnectServerOptions = RpcServerOptions;
 
 /** The parts of `@connectrpc/connect` serverInterceptor uses: pass the module itself. */
 export interface ConnectModule {

@@ -7,8 +7,7 @@ import { DeadlineExceeded, afterFunc, cause, type Context } from '../index.js';
 import { checkContext, checkFunction, checkMs, checkOptions, fail, isContext } from '../internal/check.js';
 import { implicit } from '../node/index.js';
 import type { ValuesHeader } from '../propagation/index.js';
-import { callError } from './call-error.js';
-import { GrpcCode } from './status.js';
+import { callError, GrpcCode } from '../internal/rpc.js';
 
 /** Where callOptions puts the call's context for contextInterceptor. */
 const CONTEXT = Symbol('ctxkit.grpc.context');

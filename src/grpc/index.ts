@@ -22,7 +22,7 @@ export {
   type GrpcModule,
   type UnaryCallback,
 } from './client.js';
-export { callError } from './call-error.js';
+export { callError } from '../internal/rpc.js';
 export {
   callContext,
   serviceWithContext,
@@ -35,5 +35,5 @@ export {
   type ServerStreamingHandler,
   type UnaryHandler,
 } from './server.js';
-export { grpcStatus, type GrpcContextCode } from './status.js';
+export { grpcStatus, type GrpcContextCode } from '../internal/rpc.js';
 export { shutdownServer, type GrpcShutdownOptions } from './shutdown.js';

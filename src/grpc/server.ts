@@ -11,30 +11,15 @@ import type {
   UntypedServiceImplementation,
   sendUnaryData,
 } from '@grpc/grpc-js';
-import { background, withCancelCause, withTimeout, type Context } from '../index.js';
-import { checkContext, checkFunction, checkOptionalMs, checkOptions, fail } from '../internal/check.js';
+import { withCancelCause, withTimeout, type Context } from '../index.js';
+import { checkFunction, fail } from '../internal/check.js';
 import { nearDeadline } from '../internal/deadline-slack.js';
 import { ClientDisconnected, ResponseFinished } from '../web/index.js';
-import type { ValuesHeader } from '../propagation/index.js';
+import { checkServerOptions, type RpcServerOptions } from '../internal/rpc.js';
 import { statusFor } from './status.js';
 
 /** GrpcServerOptions says what every call's context derives from and within what limit. */
-export interface GrpcServerOptions {
-  /**
-   * The server-lifetime context, parent of every call's context: cancel it
-   * (with ServerShutdown, as {@link shutdownServer} does) and every call's
-   * context ends with that cause. Default: background().
-   */
-  parent?: Context;
-  /**
-   * The server's own budget per call, in milliseconds: a call's context never
-   * gets more, whatever deadline the client sent. Default: none (the client's
-   * deadline and the parent's only).
-   */
-  maxTimeoutMs?: number;
-  /** The values read from the call's metadata (the header name is the metadata key). Default: none. */
-  values?: ValuesHeader;
-}
+export type GrpcServerOptions = RpcServerOptions;
 
 /** Any server call of grpc-js: each kind has the deadline, the metadata, `cancelled` and the 'cancelled' event. */
 export type ServerCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'metadata' | 'cancelled' | 'on' | 'once' | 'removeListener'>;
@@ -101,18 +86,6 @@ function remainingMs(call: ServerCall, max: number | undefined): number | undefi
 function metadataValue(call: ServerCall, key: string): string | undefined {
   const values = call.metadata.get(key).filter((v): v is string => typeof v === 'string');
   return values.length === 0 ? undefined : values.join(', ');
-}
-
-/** checkServerOptions checks the options of a server-side context (shared with ctxkit/connect). */
-export function checkServerOptions(fn: string, options: GrpcServerOptions): { parent: Context; max: number | undefined; values: ValuesHeader | undefined } {
-  const o = checkOptions(fn, 'options', options);
-  const parent = o.parent === undefined ? background() : checkContext(fn, 'options.parent', o.parent);
-  const max = checkOptionalMs(fn, 'options.maxTimeoutMs', o.maxTimeoutMs);
-  const values = o.values;
-  if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.decode !== 'function')) {
-    fail(fn, 'options.values', 'a ValuesHeader', values);
-  }
-  return { parent, max, values };
 }
 
 /** A unary handler: the response, or a rejection. */
