@@ -194,3 +194,19 @@ test('a raw TCP connection that never sends a byte, made before any request, doe
   await closed;
   expect(Date.now() - started).toBeLessThan(20_000);
 });
+
+test('a stop while start runs: start finishes, its server listens and is then shut down; the Started hooks are skipped', async () => {
+  const order: string[] = [];
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const code = await runService(async (s) => {
+    s.onStarted(() => void order.push('started'));
+    s.onStopping(() => void order.push(`stopping listening=${server.listening}`));
+    s.onStopped(() => void order.push(`stopped listening=${server.listening}`));
+    s.stop(new Error('deploy cancelled'));
+    await new Promise((r) => setTimeout(r, 20));
+    server.listen(0, '127.0.0.1');
+    return server;
+  });
+  expect(code).toBe(ServiceExit.drained);
+  expect(order).toEqual(['stopping listening=true', 'stopped listening=false']);
+});
