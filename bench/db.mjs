@@ -5,7 +5,7 @@
 //   which takes the bare call; a cancellable request-like context, watched and
 //   cancellable; a context with a deadline) against the bare driver call,
 //   interleaved in rounds that each start with another variant; per-statement
-//   median of the rounds.
+//   median of the rounds, in wall time and in this process's CPU time.
 //   The deadline row pays for the server-side limit (two more round trips).
 // - cancel → gone: a `pg_sleep(30)` / `SLEEP(30)` is cancelled through its
 //   context; the time until the server no longer lists it as running
@@ -27,30 +27,43 @@ import { summarize } from './lib/stats.mjs';
 
 const { startMariaDB, startPostgres } = createRequire(import.meta.url)('../test/db/servers.cjs');
 
-/** Times `n` sequential calls of `once()`; µs per call. */
+/** Times `n` sequential calls of `once()`: µs per call of wall time, and of this process's CPU time. */
 async function perCall(once, n) {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await once();
-  return ((performance.now() - t0) * 1000) / n;
+  const wall = ((performance.now() - t0) * 1000) / n;
+  const { user, system } = process.cpuUsage(cpu0);
+  return { wall, cpu: (user + system) / n };
 }
 
-/** Interleaves the variants for `rounds` rounds of `n` calls; the median µs per call of each, and its ratio to the first. */
+/**
+ * Interleaves the variants for `rounds` rounds of `n` calls; for each, the
+ * median µs per call of wall time and of client CPU time (which other work
+ * on a shared machine disturbs less), with its ratio to the first variant.
+ */
 async function overhead(label, variants, { rounds, n }) {
-  const samples = variants.map(() => []);
+  const wall = variants.map(() => []);
+  const cpu = variants.map(() => []);
   for (const [, once] of variants) await perCall(once, n); // warm-up
   for (let r = 0; r < rounds; r++) {
     // Each round starts with another variant, so that none always pays for the garbage of the one before.
     for (let i = 0; i < variants.length; i++) {
       const v = (r + i) % variants.length;
-      samples[v].push(await perCall(variants[v][1], n));
+      const t = await perCall(variants[v][1], n);
+      wall[v].push(t.wall);
+      cpu[v].push(t.cpu);
     }
   }
-  const bare = summarize(samples[0]).median;
-  return variants.map(([name], v) => {
-    const { median, p99 } = summarize(samples[v]);
-    const ratio = v === 0 ? '' : ` (${((median / bare - 1) * 100).toFixed(1)} % vs bare)`;
-    return { name: `${label}: SELECT 1, ${name}${ratio}`, median, p99, unit: 'µs', samples: samples[v].length };
-  });
+  const rows = (what, samples) => {
+    const bare = summarize(samples[0]).median;
+    return variants.map(([name], v) => {
+      const { median, p99 } = summarize(samples[v]);
+      const ratio = v === 0 ? '' : ` (${((median / bare - 1) * 100).toFixed(1)} % vs bare)`;
+      return { name: `${label}: SELECT 1, ${name}, ${what}${ratio}`, median, p99, unit: 'µs', samples: samples[v].length };
+    });
+  };
+  return [...rows('wall', wall), ...rows('client CPU', cpu)];
 }
 
 /** Cancels a sleeping statement `runs` times; ms from cancel() until the server no longer lists it. */
