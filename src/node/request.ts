@@ -26,7 +26,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { afterFunc, cause, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
 import { fail } from '../internal/check.js';
-import { checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
+import { RequestSlot, checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
 import { serverOfSession, watchServer } from './connections.js';
 import { isClosed } from './response.js';
@@ -48,7 +48,7 @@ export type NodeResponse = ServerResponse | Http2ServerResponse;
 export type RequestContextOptions = RequestScopeOptions<NodeRequest>;
 
 /** The pair fromRequest made for each request it has seen. */
-const pairs = new WeakMap<object, ContextPair<CancelCauseFunc>>();
+const pairs = new RequestSlot<ContextPair<CancelCauseFunc>>('ctxkit.requestContext');
 
 /** Per server: the end functions of its live request contexts, and the cause that ends every new one once set. */
 interface ServerRequests {

@@ -39,7 +39,7 @@ export function contextMiddleware(options: HonoContextOptions = {}): MiddlewareH
     const request = c.req.raw;
     const nodeResponse = nodeResponseOf(c.env);
     try {
-      c.set('ctx', openRequest(FN, request, nodeResponse === undefined ? fixed : { ...fixed, nodeResponse })[0]);
+      c.set('ctx', openRequest(FN, request, fixed, nodeResponse)[0]);
     } catch (error) {
       const answer = errorResponse(error, request);
       if (answer === undefined) throw error;

@@ -25,7 +25,7 @@
  */
 import { afterFunc, cause, type CancelCauseFunc, type Context, type ContextPair } from '../index.js';
 import { fail } from '../internal/check.js';
-import { checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
+import { RequestSlot, checkScopeOptions, deriveScope, openScope, type RequestScopeOptions } from '../internal/request-scope.js';
 import { disposable, pairOf } from '../internal/dispose.js';
 import { ClientDisconnected, ResponseFinished } from './causes.js';
 
@@ -59,7 +59,7 @@ interface RequestEntry {
   readonly nodeDelivery: boolean;
 }
 
-const entries = new WeakMap<Request, RequestEntry>();
+const entries = new RequestSlot<RequestEntry>('ctxkit.requestContext');
 
 /**
  * requestContext returns the context of one Fetch-API request and the
@@ -90,12 +90,13 @@ export function checkRequestOptions(fn: string, options: WebRequestOptions): voi
 }
 
 /**
- * openRequest makes (or finds) the context of `request` from checked options,
- * and returns its pair.
+ * openRequest makes (or finds) the context of `request` from checked options
+ * (and the Node response, when the caller found one: `options.nodeResponse`
+ * by default), and returns its pair.
  */
-export function openRequest(fn: string, request: Request, options: WebRequestOptions): ContextPair<CancelCauseFunc> {
+export function openRequest(fn: string, request: Request, options: WebRequestOptions, nodeResponse = options.nodeResponse): ContextPair<CancelCauseFunc> {
   if (!isRequest(request)) fail(fn, 'request', 'a Fetch-API Request', request);
-  const { onDisconnect, nodeResponse } = options;
+  const onDisconnect = options.onDisconnect;
   const made = entries.get(request);
   if (made !== undefined) return made.pair;
 

@@ -74,6 +74,17 @@ describe('requestContext', () => {
     pair[1]();
   });
 
+  test('the context is kept on the request out of sight, and a frozen request still gets one', () => {
+    const { request } = clientRequest();
+    const [ctx] = requestContext(request);
+    expect(Object.getOwnPropertySymbols({ ...request }).map(String)).not.toContain('Symbol(ctxkit.requestContext)');
+    expect(Object.getOwnPropertySymbols(request).map(String)).toContain('Symbol(ctxkit.requestContext)');
+    const frozen = Object.freeze(clientRequest().request);
+    const [frozenCtx] = requestContext(frozen);
+    expect(contextOf(frozen)).toBe(frozenCtx);
+    expect(contextOf(request)).toBe(ctx);
+  });
+
   test('derives from the parent, with the budget, the deadline header and derive applied', () => {
     const id = createKey<string>('id');
     const [parent, stop] = withCancel(withValue(background(), id, 'server'));
