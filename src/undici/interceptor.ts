@@ -139,8 +139,12 @@ class BoundHandler implements Handler {
 
 /** The request's headers with `extra` set, replacing any of the same names (case-insensitive), as a flat array. */
 function withHeaders(given: DispatchOptions['headers'], extra: ReadonlyArray<[string, string]>): string[] {
-  const replaced = new Set(extra.map(([name]) => name.toLowerCase()));
   const out: string[] = [];
+  if (given === null || given === undefined) {
+    for (const [name, value] of extra) out.push(name, value);
+    return out;
+  }
+  const replaced = new Set(extra.map(([name]) => name.toLowerCase()));
   const push = (name: unknown, value: unknown): void => {
     if (replaced.has(String(name).toLowerCase())) return;
     if (Array.isArray(value)) for (const v of value) out.push(String(name), String(v));
@@ -149,7 +153,7 @@ function withHeaders(given: DispatchOptions['headers'], extra: ReadonlyArray<[st
   if (Array.isArray(given)) {
     if (given.length > 0 && Array.isArray(given[0])) for (const [name, value] of given as unknown as Array<[string, string]>) push(name, value);
     else for (let i = 0; i + 1 < given.length; i += 2) push(given[i], given[i + 1]);
-  } else if (given !== null && given !== undefined) {
+  } else {
     const entries = typeof (given as Iterable<unknown>)[Symbol.iterator] === 'function' ? Array.from(given as Iterable<[string, string]>) : Object.entries(given);
     for (const [name, value] of entries) push(name, value);
   }
