@@ -2,9 +2,11 @@
  * End to end: what a request's context costs a real server. autocannon (in
  * this process) loads real node:http, Fastify and Hono-on-Node
  * (@hono/node-server) servers on 127.0.0.1, each a process of its own
- * (bench/e2e/server.mjs), in five variants of the request path:
+ * (bench/e2e/server.mjs), in eight variants of the request path:
  *
  *   bare         no context: answers "ok"
+ *   controller   an AbortController per request, its signal read, aborted after the
+ *                answer: the platform's floor for any request signal
  *   native       the native path of native+hop below, without the hop (what the
  *                adapter's guarantees cost by hand)
  *   ctxkit-nosignal  ctxkit's adapter, the deadline header read, no signal read
@@ -43,7 +45,7 @@ import { median } from './lib/stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FRAMEWORKS = { http: 'node:http', fastify: 'Fastify', hono: 'Hono (@hono/node-server)' };
-const VARIANTS = ['bare', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
+const VARIANTS = ['bare', 'controller', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
 const SETTINGS = {
   full: { rounds: 3, warmupSeconds: 1, seconds: 5, connections: 16 },
   quick: { rounds: 1, warmupSeconds: 1, seconds: 2, connections: 16 },
@@ -114,6 +116,7 @@ function rowsOf(framework, rounds) {
   const againstNative = pairedRatio(rounds['ctxkit+hop'], rounds['native+hop']) - 1;
   const cost = (variant) => `costs ${percent(1 - pairedRatio(rounds[variant], rounds.bare))} of bare's req/s`;
   const target = {
+    controller: cost('controller'),
     native: cost('native'),
     'ctxkit-nosignal': `${cost('ctxkit-nosignal')}; ${percent(pairedRatio(rounds['ctxkit-nosignal'], rounds.native) - 1)} req/s against native`,
     ctxkit: `${cost('ctxkit')} (≤ 2 %): ${adapterCost <= 0.02 ? 'met' : 'NOT met'}; ${percent(pairedRatio(rounds.ctxkit, rounds.native) - 1)} req/s against native`,

@@ -7,6 +7,8 @@
  *
  * Variants (every request carries `ctxkit-timeout-ms: 5000`):
  * - bare: answers "ok", no context;
+ * - controller: the platform's floor for any signal: one AbortController per
+ *   request, its signal read, aborted once the answer is sent;
  * - native: the native path of native+hop below, without the hop;
  * - ctxkit-nosignal: the ctxkit adapter with the deadline header read, no
  *   signal read, answers "ok";
@@ -35,7 +37,7 @@ const UPSTREAM = `http://127.0.0.1:${upstreamPort}/`;
 const HEADER = 'ctxkit-timeout-ms';
 const DEADLINE = { deadline: {} };
 const HOP = variant.endsWith('+hop');
-const VARIANTS = ['bare', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
+const VARIANTS = ['bare', 'controller', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
 let requests = 0;
 
 /** The deadline header read by hand, as a hand-written server does: a count of ms, or undefined. */
@@ -68,6 +70,15 @@ async function plainHop(signal, deadlineAt) {
   return response.text();
 }
 
+/** The controller variant around answering: an AbortController per request, its signal read, aborted after. */
+function withController(answer) {
+  const controller = new AbortController();
+  use(controller.signal);
+  const result = answer();
+  controller.abort();
+  return result;
+}
+
 /** The native path's work without a hop: the signal kept, "ok". */
 async function noHop(signal) {
   use(signal);
@@ -87,6 +98,7 @@ const use = (x) => void (keep = x);
 function httpServer() {
   const handlers = {
     bare: (req, res) => res.end('ok'),
+    controller: (req, res) => withController(() => res.end('ok')),
     native: async (req, res) => res.end(await nativePath(req.headers, res, noHop)),
     'ctxkit-nosignal': (req, res) => {
       use(fromRequest(req, res, DEADLINE)[0]);
@@ -136,6 +148,7 @@ async function fastifyServer() {
   }
   const handlers = {
     bare: async () => 'ok',
+    controller: async () => withController(() => 'ok'),
     native: async (request, reply) => nativePath(request.headers, reply.raw, noHop),
     'ctxkit-nosignal': async (request) => {
       use(request.ctx);
@@ -172,6 +185,7 @@ async function honoServer() {
   }
   const handlers = {
     bare: (c) => c.text('ok'),
+    controller: (c) => withController(() => c.text('ok')),
     native: async (c) => c.text(await nativePath({ [HEADER]: c.req.header(HEADER) }, c.env.outgoing, noHop)),
     'ctxkit-nosignal': (c) => {
       use(c.get('ctx'));
