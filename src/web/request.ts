@@ -36,6 +36,8 @@ import { ClientDisconnected, ResponseFinished } from './causes.js';
  */
 export interface NodeResponseLike {
   readonly writableEnded: boolean;
+  /** Whether 'close' was already emitted (a client gone before the context was made). */
+  readonly closed?: boolean;
   on(event: 'close', listener: () => void): unknown;
   removeListener(event: 'close', listener: () => void): unknown;
 }
@@ -123,7 +125,8 @@ export function openRequest(fn: string, request: Request, options: WebRequestOpt
   const stopWatching = afterFunc(ctx, () => end(cause(ctx)));
   const entry: RequestEntry = { pair: pairOf(ctx, end), disconnected, nodeDelivery: nodeResponse !== undefined };
   entries.set(request, entry);
-  if (nodeResponse !== undefined) nodeResponse.on('close', onNodeClose);
+  if (nodeResponse?.closed === true) onNodeClose();
+  else if (nodeResponse !== undefined) nodeResponse.on('close', onNodeClose);
   else if (signal?.aborted) disconnected();
   else signal?.addEventListener('abort', disconnected, { once: true });
   return entry.pair;

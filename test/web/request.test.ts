@@ -4,7 +4,9 @@
  * never does, and that it leaves no listener behind. The runtimes' servers are
  * tested in test/runtimes/web-servers.test.ts.
  */
-import { getEventListeners } from 'node:events';
+import { getEventListeners, once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Canceled, DeadlineExceeded, background, cause, withCancel, withTimeoutCause, withValue, createKey, type Context } from '../../src/index.js';
 import { MalformedDeadlineError } from '../../src/propagation/index.js';
 import {
@@ -139,6 +141,34 @@ describe('requestContext', () => {
     const answer = errorResponse(thrown, request)!;
     expect(answer.status).toBe(400);
     expect(await answer.text()).toBe('Bad Request');
+  });
+});
+
+describe('options.nodeResponse', () => {
+  test("Node's response decides: complete is ResponseFinished, closed before the end (even before the context was made) is ClientDisconnected", async () => {
+    const seen: Array<Promise<unknown>> = [];
+    const server = http.createServer((req, res) => {
+      const request = new Request(`http://app.example${req.url}`);
+      if (req.url === '/gone') {
+        req.socket.destroy();
+        seen.push(once(res, 'close').then(() => cause(requestContext(request, { nodeResponse: res })[0])));
+        return;
+      }
+      const [ctx] = requestContext(request, { nodeResponse: res });
+      expect(finishRequest(request, new Response('ok'))).toBeInstanceOf(Response);
+      expect(ctx.err()).toBeUndefined();
+      seen.push(once(res, 'close').then(() => cause(ctx)));
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${port}/ok`)).text()).toBe('ok');
+      await fetch(`http://127.0.0.1:${port}/gone`).catch(() => undefined);
+      expect(await Promise.all(seen)).toEqual([ResponseFinished, ClientDisconnected]);
+    } finally {
+      server.close();
+    }
   });
 });
 
