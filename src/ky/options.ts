@@ -103,8 +103,8 @@ export function kyError(ctx: Context, error: unknown): unknown {
  * `invoke` gets kyOptions(ctx, options, contextOptions), with a signal of the
  * request's own (aborted with cause(ctx) when ctx ends, and let go when
  * invoke's promise settles: ky ties each request's signal to the one it is
- * given with AbortSignal.any, which on Node 20 keeps about 1 KB per request
- * on a long-lived signal until it aborts). The promise rejects with cause(ctx)
+ * given with AbortSignal.any, which leaves an entry per request on a
+ * long-lived signal until it aborts). The promise rejects with cause(ctx)
  * once ctx is done (invoke is not called if it already is), with
  * DeadlineExceeded for a timeout taken from ctx's deadline, or with ky's own
  * error (an HTTPError) otherwise. Read the body inside invoke: once it has
