@@ -64,20 +64,22 @@ export interface OutgoingOptions {
 }
 
 /**
- * checkOutgoingOptions checks an adapter's OutgoingOptions and returns them
- * with their defaults: no margin, `defaultCodecs`, no values.
+ * checkOutgoingOptions checks an adapter's OutgoingOptions (the argument
+ * named `arg` in errors) and returns them with their defaults: no margin,
+ * `defaultCodecs`, no values.
  */
 export function checkOutgoingOptions(
   fn: string,
   options: OutgoingOptions | undefined,
   defaultCodecs: readonly DeadlineCodec[],
+  arg = 'options',
 ): { margin: number; codecs: readonly DeadlineCodec[]; values: ValuesEncoder | undefined } {
-  const o = checkOptions(fn, 'options', options);
-  const margin = checkMs(fn, 'options.marginMs', o.marginMs ?? 0);
-  const codecs = checkCodecs(fn, 'options.deadlineCodecs', o.deadlineCodecs ?? defaultCodecs);
+  const o = checkOptions(fn, arg, options);
+  const margin = checkMs(fn, `${arg}.marginMs`, o.marginMs ?? 0);
+  const codecs = checkCodecs(fn, `${arg}.deadlineCodecs`, o.deadlineCodecs ?? defaultCodecs);
   const values = o.values;
   if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.encode !== 'function')) {
-    fail(fn, 'options.values', 'a ValuesHeader', values);
+    fail(fn, `${arg}.values`, 'a ValuesHeader', values);
   }
   return { margin, codecs, values };
 }

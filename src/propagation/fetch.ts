@@ -2,21 +2,24 @@
  * fetchWithContext: an outgoing HTTP call bound to a context, which passes the
  * remaining budget (and any carried values) on to the next service.
  *
- * Each call runs in a child of the caller's context, made with the core's
- * constructors: withSignal for a signal given in `init` (or by a Request),
- * withCancel otherwise, and withTimeout on top for a per-hop timeout. fetch
- * gets the child's signal, never the caller's: fetch implementations add a
- * listener to the signal they are given and remove it only when the request is
- * garbage-collected, so a long-lived context's signal would collect one per
- * call, and `AbortSignal.any` would pin every call to it. The child is
- * cancelled, which detaches it from the caller's context, once the response
- * body is finished with (see response-lease.ts), or at once if the call fails.
+ * fetch gets a signal of the call's own, never the caller's: fetch
+ * implementations add a listener to the signal they are given and remove it
+ * only when the request is garbage-collected, so a long-lived context's
+ * signal would collect one per call, and `AbortSignal.any` would pin every
+ * call to it. That signal is aborted, through `afterFunc`, when the call's
+ * context ends: the caller's context itself, or a child made with the core's
+ * constructors when the call has a limit of its own (withSignal for a signal
+ * given in `init` or by a Request, withTimeout for a per-hop timeout). Once
+ * the response body is finished with (see response-lease.ts), or at once if
+ * the call fails, the call lets go of the context: the `afterFunc` is
+ * stopped and the child cancelled. A finished call's signal is not aborted:
+ * there is nothing left to stop.
  */
-import { DeadlineExceeded, cause, withCancel, withSignal, withTimeout, type CancelFunc, type Context } from '../index.js';
-import { checkContext, checkFunction, checkMs, checkOptionalMs, fail } from '../internal/check.js';
-import { checkCodecs } from '../internal/headers.js';
+import { Canceled, afterFunc, cause, withSignal, withTimeout, type CancelFunc, type Context } from '../index.js';
+import { checkContext, checkFunction, checkOptionalMs, fail } from '../internal/check.js';
+import { checkOutgoingOptions, requestHeaders } from '../internal/outgoing.js';
 import { ctxkitTimeoutCodec, type DeadlineCodec } from './deadline-codecs.js';
-import { leaseResponse } from './response-lease.js';
+import { leaseResponse, type LeaseOwner } from './response-lease.js';
 import type { ValuesHeader } from './values.js';
 
 /** FetchLike is the shape of `fetch` that fetchWithContext calls. */
@@ -70,40 +73,73 @@ const FN = 'fetchWithContext';
  *   it is finished with; the call's child context is released then.
  */
 export async function fetchWithContext(ctx: Context, input: string | URL | Request, init: ContextFetchInit = {}): Promise<Response> {
-  const { timeoutMs, marginMs, deadlineCodecs, values, fetch: fetchOption, ...requestInit } = init;
   checkContext(FN, 'ctx', ctx);
+  const { margin, codecs, values } = checkOutgoingOptions(FN, init, DEFAULT_CODECS, 'init');
+  const { timeoutMs, marginMs, deadlineCodecs, values: _values, fetch: fetchOption, ...requestInit } = init;
   const timeout = checkOptionalMs(FN, 'init.timeoutMs', timeoutMs);
-  const margin = checkMs(FN, 'init.marginMs', marginMs ?? 0);
-  const codecs = checkCodecs(FN, 'init.deadlineCodecs', deadlineCodecs ?? DEFAULT_CODECS);
-  if (values !== undefined && (typeof values !== 'object' || values === null || typeof values.encode !== 'function')) {
-    fail(FN, 'init.values', 'a ValuesHeader', values);
-  }
   const fetchImpl = checkFunction<FetchLike>(FN, 'init.fetch', fetchOption ?? globalThis.fetch);
 
   const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined;
   const signal = requestInit.signal !== undefined ? requestInit.signal : request?.signal;
-  const [outer, release]: [Context, CancelFunc] = signal ? withSignal(ctx, signal) : withCancel(ctx);
-  const call = timeout === undefined ? outer : withTimeout(outer, timeout)[0];
+  const [call, release] = callContext(ctx, signal ?? undefined, timeout);
+  let scope: CallScope | undefined;
   try {
-    call.throwIfDone();
-    const headers = new Headers(requestInit.headers ?? request?.headers);
-    const deadline = call.deadline();
-    if (deadline !== undefined) {
-      const budget = deadline.getTime() - Date.now() - margin;
-      if (budget <= 0) throw DeadlineExceeded;
-      for (const codec of codecs) headers.set(codec.header, codec.encode(budget));
-    }
-    if (values !== undefined) {
-      const carried = values.encode(call);
-      if (carried !== undefined) headers.set(values.header, carried);
-    }
-    const response = await fetchImpl(input, { ...requestInit, headers, signal: call.signal });
-    return leaseResponse(response, call, release);
+    const headers = withHeaders(requestInit.headers ?? request?.headers, requestHeaders(call, margin, codecs, values));
+    scope = new CallScope(call, release);
+    const response = await fetchImpl(input, { ...requestInit, headers, signal: scope.signal });
+    return leaseResponse(response, scope);
   } catch (e) {
     const err = call.err() === undefined ? e : cause(call);
-    release();
+    if (scope === undefined) release?.();
+    else scope.end(false);
     throw err;
   }
+}
+
+/**
+ * One call's hold on its context: the signal fetch is given, aborted with
+ * the context's cause when the context ends, until the call lets go.
+ */
+class CallScope implements LeaseOwner {
+  private readonly _controller = new AbortController();
+  private readonly _stop: () => boolean;
+
+  constructor(
+    readonly ctx: Context,
+    private readonly _release: CancelFunc | undefined,
+  ) {
+    this._stop = afterFunc(ctx, () => this._controller.abort(cause(ctx)));
+  }
+
+  get signal(): AbortSignal {
+    return this._controller.signal;
+  }
+
+  /** Lets go of the context; `abandoned` (the response was dropped unread) also stops the exchange. */
+  end(abandoned: boolean): void {
+    this._stop();
+    this._release?.();
+    if (abandoned) this._controller.abort(Canceled);
+  }
+}
+
+/** The caller's headers (none, or a Request's) with `extra` set over them: the Headers fetch is given. */
+function withHeaders(given: RequestInit['headers'], extra: Array<[string, string]>): Headers {
+  const headers = new Headers(given);
+  for (const [name, value] of extra) headers.set(name, value);
+  return headers;
+}
+
+/**
+ * The context a call runs in, and what releases it: ctx itself (nothing to
+ * release) unless the call has a signal or a timeout of its own.
+ */
+function callContext(ctx: Context, signal: AbortSignal | undefined, timeout: number | undefined): [Context, CancelFunc | undefined] {
+  if (signal === undefined && timeout === undefined) return [ctx, undefined];
+  const [outer, release] = signal === undefined ? [ctx, undefined] : withSignal(ctx, signal);
+  if (timeout === undefined) return [outer, release];
+  const [call, cancelTimeout] = withTimeout(outer, timeout);
+  return [call, release ?? cancelTimeout];
 }
 
 /**

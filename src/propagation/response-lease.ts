@@ -3,111 +3,237 @@
  * response body is in use.
  *
  * fetch ties the whole exchange, body included, to the signal it was given:
- * ending the call's context as soon as fetch resolves would abort a body the
- * caller is still reading. So the response's body is wrapped, and the call's
- * context is cancelled (which detaches it from the caller's context, leaving
- * nothing behind on a long-lived parent) when the first of these happens:
+ * ending the call as soon as fetch resolves would abort a body the caller is
+ * still reading, and keeping it tied to the caller's context for ever would
+ * leave one registration per call on a long-lived context. So the response
+ * holds a lease, and the call ends (the caller's context lets go of it) when
+ * the first of these happens, for the response and for each of its clones:
  *
- * - the body has been read to the end, or has failed;
+ * - its body has been read to the end by one of Response's methods (`text()`,
+ *   `json()`, …) or through `res.body`, or has failed;
  * - the caller cancels the body (`res.body.cancel()`, or a reader's cancel);
- * - the wrapped body is garbage-collected unread (a FinalizationRegistry);
+ * - the response is garbage-collected unread (a FinalizationRegistry), which
+ *   also aborts the request;
  * - the call's context is done (the caller's context ended, or the per-hop
- *   timeout fired), which also aborts the body, with the context's cause.
+ *   timeout fired), which aborts the body: reading it fails with the
+ *   context's cause.
  *
- * A wrapped response is a new Response over the wrapped body; it carries the
- * original's status, statusText, ok, url, redirected and type as own
- * properties, and its clone() does the same.
+ * The response is the one fetch returned, of its own class: its prototype is
+ * replaced by one that derives from it and adds the watching (made once per
+ * Response class), so status, headers, `instanceof` and every other property
+ * are the platform's own. The body is read directly, without a stream in
+ * between, unless the caller takes `res.body`: only then is it handed a
+ * stream that reads the real body on demand.
  */
-import { cause, type CancelFunc, type Context } from '../index.js';
+import { cause, type Context } from '../index.js';
+
+/** The call a response's lease keeps alive: its context, and how it ends. */
+export interface LeaseOwner {
+  readonly ctx: Context;
+  /** Ends the call, once; `abandoned` when the last response holding it was collected unread. */
+  end(abandoned: boolean): void;
+}
 
 /**
- * The right to keep one call's context alive; ending it cancels the context,
- * once. The finalization registry holds it, so it must never reference the
- * wrapped body: only the cancel function.
+ * The right to keep one call alive; given back once by every response that
+ * holds it (a response and its clones). The call ends when the last is given
+ * back. Finalization holds a Hold, so neither may reference a response.
  */
 class Lease {
-  /** Set to undefined by the first end(). */
-  private _cancel: CancelFunc | undefined;
+  private _holders = 0;
+  constructor(readonly owner: LeaseOwner) {}
 
-  constructor(cancel: CancelFunc) {
-    this._cancel = cancel;
+  /** A hold on this lease for `response`, given back when it is finished with or collected. */
+  holdFor(response: Response): Hold {
+    this._holders++;
+    const hold = new Hold(this);
+    abandoned.register(response, hold, hold);
+    return hold;
   }
 
-  end(): void {
-    const cancel = this._cancel;
-    if (cancel === undefined) return;
-    this._cancel = undefined;
-    abandoned.unregister(this);
-    cancel();
+  /** Called once by each hold; the last one ends the call. */
+  drop(abandon: boolean): void {
+    if (--this._holders === 0) this.owner.end(abandon);
   }
 }
 
-/** Ends the lease of a wrapped body that was dropped without being read to the end. */
-const abandoned = new FinalizationRegistry<Lease>((lease) => lease.end());
+/** One response's share of a lease. */
+class Hold {
+  /** Set to undefined once given back. */
+  private _lease: Lease | undefined;
+  constructor(lease: Lease) {
+    this._lease = lease;
+  }
 
-/** The properties a new Response cannot be given through its constructor. */
-const MIRRORED = ['status', 'statusText', 'ok', 'url', 'redirected', 'type'] as const;
+  get released(): boolean {
+    return this._lease === undefined;
+  }
+
+  /** Gives the hold back (once); `abandon` when its response was collected unread. */
+  release(abandon = false): void {
+    const lease = this._lease;
+    if (lease === undefined) return;
+    this._lease = undefined;
+    abandoned.unregister(this);
+    lease.drop(abandon);
+  }
+}
+
+/** Gives back the hold of a response that was dropped before it was finished with. */
+const abandoned = new FinalizationRegistry<Hold>((hold) => hold.release(true));
+
+/** What a leased response carries under LEASED. */
+interface LeaseState {
+  readonly lease: Lease;
+  readonly hold: Hold;
+  /** The prototype fetch gave the response: its own methods and getters. */
+  readonly base: Response;
+  /** The stream handed out as `res.body`, once asked for. */
+  stream?: ReadableStream<Uint8Array>;
+}
+
+const LEASED = Symbol('ctxkit.responseLease');
+type Leased = Response & { [LEASED]: LeaseState };
+
+/** The methods of Response that read the whole body (`bytes` where the platform has it). */
+const READERS = ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'] as const;
+type BodyReader = (typeof READERS)[number];
+type ReadAll = (this: Response) => Promise<unknown>;
+/** Response's method `name` as `proto` has it, if it has it. */
+const readerOf = (proto: Response, name: BodyReader): ReadAll | undefined => (proto as unknown as Record<BodyReader, ReadAll | undefined>)[name];
+
+/** The leased prototype made for each Response prototype seen. */
+const prototypes = new WeakMap<object, object>();
 
 /**
- * leaseResponse returns `response` with its body tied to `call`: `cancel` (which ends call)
- * runs once the body is finished with, as described above. A response
- * without a body ends the call at once and is returned as it is.
+ * leaseResponse ties `response`'s body to the call of `owner` and returns the
+ * response: `owner.end()` runs once the body (and that of every clone) is
+ * finished with, as described above. A response without a body, or with a
+ * body already used, ends the call at once and is returned as it is.
  */
-export function leaseResponse(response: Response, call: Context, cancel: CancelFunc): Response {
-  const lease = new Lease(cancel);
-  const source = response.body;
-  if (source === null) {
-    lease.end();
+export function leaseResponse(response: Response, owner: LeaseOwner): Response {
+  if (response.body === null || response.bodyUsed) {
+    owner.end(false);
     return response;
   }
-  const body = leasedBody(source, call, lease);
-  abandoned.register(body, lease, lease);
-  return mirror(new Response(body, { headers: response.headers }), response);
+  attach(response, new Lease(owner));
+  return response;
+}
+
+/** Gives `response` a hold on `lease` and the leased prototype of its class. */
+function attach(response: Response, lease: Lease): void {
+  const base = Object.getPrototypeOf(response) as Response;
+  // A plain store (a symbol key: no string-keyed enumeration sees it) costs a tenth of defineProperty.
+  (response as Leased)[LEASED] = { lease, hold: lease.holdFor(response), base };
+  Object.setPrototypeOf(response, leasedPrototype(base));
+}
+
+/** The prototype of leased responses whose class's prototype is `base`. */
+function leasedPrototype(base: Response): object {
+  let proto = prototypes.get(base);
+  if (proto !== undefined) return proto;
+  const props: PropertyDescriptorMap = {
+    body: { get: leasedBodyOf, configurable: true },
+    clone: { value: cloneLeased, writable: true, configurable: true },
+  };
+  for (const name of READERS) {
+    if (typeof readerOf(base, name) !== 'function') continue;
+    props[name] = {
+      value(this: Leased) {
+        return readAll(this, name);
+      },
+      writable: true,
+      configurable: true,
+    };
+  }
+  proto = Object.create(base, props) as object;
+  prototypes.set(base, proto);
+  return proto;
+}
+
+/** Reads the whole body with Response's method `name`, then gives the hold back. */
+function readAll(response: Leased, name: BodyReader): Promise<unknown> {
+  const state = response[LEASED];
+  let reading: Promise<unknown>;
+  try {
+    reading =
+      state.stream === undefined
+        ? readerOf(state.base, name)!.call(response)
+        : // The body was taken as a stream: read what that stream gives (it fails if already read or locked).
+          readerOf(Response.prototype, name)!.call(new Response(state.stream, { headers: response.headers }));
+  } catch (e) {
+    reading = Promise.reject(e);
+  }
+  return reading.then(
+    (value) => {
+      state.hold.release();
+      return value;
+    },
+    (e: unknown) => {
+      state.hold.release();
+      throw failure(state, e);
+    },
+  );
+}
+
+/** What a read of the body fails with: the call's cause if its context has ended, else `error`. */
+function failure(state: LeaseState, error: unknown): unknown {
+  const { ctx } = state.lease.owner;
+  return ctx.err() === undefined ? error : cause(ctx);
+}
+
+/** The `body` getter of a leased response: a watching stream over the real body, made once. */
+function leasedBodyOf(this: Leased): ReadableStream<Uint8Array> | null {
+  const state = this[LEASED];
+  if (state.stream !== undefined) return state.stream;
+  const source = Reflect.get(state.base, 'body', this) as ReadableStream<Uint8Array>;
+  // Finished with already (read by a method, or used): nothing left to watch.
+  if (state.hold.released || source.locked) return source;
+  return (state.stream = watchingStream(this, state));
+}
+
+/** `clone()` of a leased response: the platform's clone, holding the same lease. */
+function cloneLeased(this: Leased): Response {
+  const state = this[LEASED];
+  if (state.stream?.locked) throw new TypeError('Response.clone: the body is locked');
+  const copy = (Reflect.get(state.base, 'clone', this) as () => Response).call(this);
+  if (!state.hold.released) attach(copy, state.lease);
+  return copy;
 }
 
 /**
- * A stream that reads `source` on demand (no read-ahead) and ends the lease
- * when source is done, fails or is cancelled. A failure caused by the call's
- * context ending is reported as that context's cause.
+ * A stream that reads the response's real body on demand (no read-ahead) and
+ * gives the hold back when that body is done, fails or is cancelled. A failure
+ * caused by the call's context ending is reported as that context's cause.
  */
-function leasedBody(source: ReadableStream<Uint8Array>, call: Context, lease: Lease): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+function watchingStream(response: Leased, state: LeaseState): ReadableStream<Uint8Array> {
+  const source = (): ReadableStream<Uint8Array> => Reflect.get(state.base, 'body', response) as ReadableStream<Uint8Array>;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         let chunk;
         try {
-          chunk = await reader.read();
+          chunk = await (reader ??= source().getReader()).read();
         } catch (e) {
-          const err = call.err() === undefined ? e : cause(call);
-          lease.end();
+          const err = failure(state, e);
+          state.hold.release();
           controller.error(err);
           return;
         }
         if (chunk.done) {
-          lease.end();
+          state.hold.release();
           controller.close();
         } else {
           controller.enqueue(chunk.value);
         }
       },
-      async cancel(reason) {
-        try {
-          await reader.cancel(reason);
-        } finally {
-          lease.end();
-        }
+      cancel(reason) {
+        // Given back at once: cancelling a clone's branch waits for the other branch.
+        state.hold.release();
+        return (reader ?? source()).cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
-}
-
-/** Gives copy the original's status line and origin as own properties, and a clone() that keeps them. */
-function mirror(copy: Response, original: Response): Response {
-  const props: PropertyDescriptorMap = {
-    clone: { value: (): Response => mirror(Response.prototype.clone.call(copy), original), configurable: true },
-  };
-  for (const name of MIRRORED) props[name] = { value: original[name], enumerable: true, configurable: true };
-  return Object.defineProperties(copy, props);
 }

@@ -1,5 +1,4 @@
 import {
-  Canceled,
   DeadlineExceeded,
   background,
   cause,
@@ -8,8 +7,10 @@ import {
   withCancelCause,
   withTimeout,
   withValue,
+  type CancelFunc,
   type Context,
 } from '../../src/index.js';
+import { pendingDeadlines } from '../../src/testing/index.js';
 import {
   carry,
   connectTimeoutCodec,
@@ -61,6 +62,17 @@ afterAll(async () => {
   for (const res of held) res.destroy();
   await server.close();
 });
+
+/**
+ * Whether a call still answers to its context: cancels the context (the
+ * test's own) and says whether the signal fetch was given aborts. A call that
+ * has let go of its context (released) is not aborted; one still tied to it is.
+ */
+async function stillTied(cancel: CancelFunc, signal: AbortSignal): Promise<boolean> {
+  cancel();
+  await sleep(0);
+  return signal.aborted;
+}
 
 /** The fetch each test injects: the real global fetch, recording what it was given. */
 function recordingFetch(): { fetch: FetchLike; signals: AbortSignal[]; calls: number } {
@@ -264,11 +276,12 @@ describe('fetchWithContext: ending in flight', () => {
     const url = closed.url;
     await closed.close();
     const rec = recordingFetch();
-    const err = await fetchWithContext(background(), `${url}/`, { fetch: rec.fetch }).then(
+    const [ctx, cancel] = withCancel(background());
+    const err = await fetchWithContext(ctx, `${url}/`, { fetch: rec.fetch }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(rec.signals[0].aborted).toBe(true);
+    expect(await stillTied(cancel, rec.signals[0])).toBe(false);
     // fetch's own TypeError ("fetch failed"), from undici's realm, not a context error.
     expect((err as Error).name).toBe('TypeError');
     expect((err as Error).message).toBe('fetch failed');
@@ -314,30 +327,62 @@ describe('fetchWithContext with a fetch that aborts with a bare AbortError (as s
 describe('fetchWithContext: the response body outlives the call', () => {
   test('a body streamed slowly is read in full after the wrapper returned, under a per-hop timeout', async () => {
     const rec = recordingFetch();
+    const pending = pendingDeadlines();
     const res = await fetchWithContext(background(), `${server.url}/slow-body`, { timeoutMs: 10_000, fetch: rec.fetch });
-    const child = rec.signals[0];
-    expect(child.aborted).toBe(false);
     await sleep(50);
-    expect(child.aborted).toBe(false); // not released while the body is unread
+    expect(pendingDeadlines()).toBe(pending + 1); // the call's timeout runs on while the body is unread
     expect(await res.text()).toBe('first,second,third');
-    expect(child.aborted).toBe(true); // released once read to the end
-    expect(child.reason).toBe(Canceled);
+    expect(pendingDeadlines()).toBe(pending); // released once read to the end: its timeout is gone
+    expect(rec.signals[0].aborted).toBe(false); // a finished call's signal is left alone
   });
 
   test('read chunk by chunk with a reader', async () => {
     const rec = recordingFetch();
-    const res = await fetchWithContext(background(), `${server.url}/slow-body`, { fetch: rec.fetch });
+    const [ctx, cancel] = withCancel(background());
+    const res = await fetchWithContext(ctx, `${server.url}/slow-body`, { fetch: rec.fetch });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      expect(rec.signals[0].aborted).toBe(false);
       text += decoder.decode(value, { stream: true });
     }
     expect(text).toBe('first,second,third');
-    expect(rec.signals[0].aborted).toBe(true);
+    expect(await stillTied(cancel, rec.signals[0])).toBe(false); // released once read to the end
+  });
+
+  test('read by a method after res.body was looked at, then released', async () => {
+    const rec = recordingFetch();
+    const [ctx, cancel] = withCancel(background());
+    const res = await fetchWithContext(ctx, `${server.url}/slow-body`, { fetch: rec.fetch });
+    expect(res.body).not.toBeNull();
+    expect(res.bodyUsed).toBe(false);
+    expect(await res.text()).toBe('first,second,third');
+    expect(res.bodyUsed).toBe(true);
+    await expect(res.text()).rejects.toMatchObject({ name: 'TypeError' }); // read once, as any Response
+    expect(await stillTied(cancel, rec.signals[0])).toBe(false);
+  });
+
+  test('a response and its clone hold the call until both are read', async () => {
+    const rec = recordingFetch();
+    const pending = pendingDeadlines();
+    const res = await fetchWithContext(background(), `${server.url}/slow-body`, { timeoutMs: 10_000, fetch: rec.fetch });
+    const copy = res.clone();
+    expect(await copy.text()).toBe('first,second,third');
+    expect(pendingDeadlines()).toBe(pending + 1); // the original is still unread
+    expect(await res.text()).toBe('first,second,third');
+    expect(pendingDeadlines()).toBe(pending);
+  });
+
+  test('a clone is read to the end under the call: ending the context fails it with cause(ctx)', async () => {
+    const [ctx, cancel] = withCancelCause(background());
+    const res = await fetchWithContext(ctx, `${server.url}/stall-body`);
+    const copy = res.clone();
+    void res.body!.cancel(); // the original given up (settles once both are): the clone still holds the call
+    const why = new Error('client disconnected');
+    setTimeout(() => cancel(why), 50);
+    await expect(copy.text()).rejects.toBe(why);
   });
 
   test('the per-hop timeout still covers the body: a stalled body fails with DeadlineExceeded', async () => {
@@ -357,23 +402,25 @@ describe('fetchWithContext: the response body outlives the call', () => {
 
   test('cancelling the body releases the call at once', async () => {
     const rec = recordingFetch();
+    const [ctx, cancel] = withCancel(background());
     const before = server.seen.length;
-    const res = await fetchWithContext(background(), `${server.url}/stall-body`, { fetch: rec.fetch });
-    expect(rec.signals[0].aborted).toBe(false);
+    const res = await fetchWithContext(ctx, `${server.url}/stall-body`, { fetch: rec.fetch });
     await res.body!.cancel('not interested');
-    expect(rec.signals[0].aborted).toBe(true);
+    expect(await stillTied(cancel, rec.signals[0])).toBe(false);
     await server.seen[before].closed;
   });
 
   test('a response without a body releases the call at once', async () => {
     const rec = recordingFetch();
-    const res = await fetchWithContext(background(), `${server.url}/no-content`, { fetch: rec.fetch });
+    const [ctx, cancel] = withCancel(background());
+    const res = await fetchWithContext(ctx, `${server.url}/no-content`, { fetch: rec.fetch });
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
-    expect(rec.signals[0].aborted).toBe(true);
-    const head = await fetchWithContext(background(), `${server.url}/echo`, { method: 'HEAD', fetch: rec.fetch });
+    const head = await fetchWithContext(ctx, `${server.url}/echo`, { method: 'HEAD', fetch: rec.fetch });
     expect(head.status).toBe(200);
-    expect(rec.signals[1].aborted).toBe(true);
+    cancel();
+    await sleep(0);
+    expect(rec.signals.map((s) => s.aborted)).toEqual([false, false]);
   });
 
   test('the response keeps status, statusText, ok, headers, url, redirected; and so does its clone', async () => {
@@ -459,7 +506,7 @@ describe('createContextFetch and options', () => {
     expect(called).toBe(1);
   });
 
-  test('a fetch that answers with a used body or a non-Response rejects, and the call is released', async () => {
+  test('a fetch that answers with a used body gets it back as it is, released; a non-Response rejects, released', async () => {
     const signals: AbortSignal[] = [];
     const used: FetchLike = async (_input, init) => {
       signals.push(init!.signal!);
@@ -467,14 +514,18 @@ describe('createContextFetch and options', () => {
       await res.text();
       return res;
     };
-    // TypeErrors from Node's realm: compare by name.
-    await expect(fetchWithContext(background(), 'http://unused.invalid/', { fetch: used })).rejects.toMatchObject({ name: 'TypeError' });
+    const [ctx, cancel] = withCancel(background());
+    const res = await fetchWithContext(ctx, 'http://unused.invalid/', { fetch: used });
+    expect(res.bodyUsed).toBe(true);
+    await expect(res.text()).rejects.toMatchObject({ name: 'TypeError' }); // TypeErrors from Node's realm: compare by name.
     const notAResponse = (async (_input: unknown, init?: RequestInit) => {
       signals.push(init!.signal!);
       return undefined;
     }) as unknown as FetchLike;
-    await expect(fetchWithContext(background(), 'http://unused.invalid/', { fetch: notAResponse })).rejects.toMatchObject({ name: 'TypeError' });
-    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    await expect(fetchWithContext(ctx, 'http://unused.invalid/', { fetch: notAResponse })).rejects.toMatchObject({ name: 'TypeError' });
+    cancel();
+    await sleep(0);
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
   });
 
   test('fetch is given a signal of its own, not the caller context signal', async () => {

@@ -417,6 +417,53 @@ test('fetchWithContext sends the budget and aborts on cancel', async ({ backgrou
   cancelTimed();
 });
 
+test("fetchWithContext: the platform's own Response, its body read under the call, then let go", async ({ background, withCancel, withCancelCause }, { fetchWithContext }) => {
+  const signals = [];
+  // A fetch that answers at once with a body of two chunks, the second after a turn; it fails the body with the signal's reason when aborted, as fetch does.
+  const fetch = async (_input, init) => {
+    signals.push(init.signal);
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('a,'));
+        init.signal.addEventListener('abort', () => controller.error(init.signal.reason));
+        setTimeout(() => {
+          try {
+            controller.enqueue(new TextEncoder().encode('b'));
+            controller.close();
+          } catch {
+            // already failed by an abort
+          }
+        }, 10);
+      },
+    });
+    return new Response(body, { status: 201, headers: { 'x-kind': 'test' } });
+  };
+  const [ctx, cancel] = withCancel(background());
+  const res = await fetchWithContext(ctx, 'http://127.0.0.1:9/', { fetch });
+  ok(res instanceof Response, 'a Response');
+  is(res.status, 201, 'status');
+  is(res.headers.get('x-kind'), 'test', 'headers');
+  const copy = res.clone();
+  is(await res.text(), 'a,b', 'read by text()');
+  const reader = copy.body.getReader();
+  let text = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+  is(text, 'a,b', 'its clone read through body');
+  cancel();
+  await delay(0);
+  is(signals[0].aborted, false, 'once both are read, the call has let go of the context');
+
+  const [other, cancelOther] = withCancelCause(background());
+  const cut = await fetchWithContext(other, 'http://127.0.0.1:9/', { fetch });
+  const why = new Error('client gone');
+  const reading = cut.text().then(
+    () => 'read',
+    (e) => e,
+  );
+  cancelOther(why);
+  is(await reading, why, 'a body read while the context ends fails with its cause');
+});
+
 // ── ctxkit/web ────────────────────────────────────────────────────────────
 test("web: a request's context ends with the client gone, or with the response", (_, __, { requestContext, finishRequest, ClientDisconnected, ResponseFinished }) => {
   const client = new AbortController();
