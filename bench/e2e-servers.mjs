@@ -35,7 +35,8 @@
  * script; `npm run bench` passes its headline line's). It prints markdown
  * tables; `run()` returns the rows for bench/run.mjs.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -47,14 +48,37 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const FRAMEWORKS = { http: 'node:http', fastify: 'Fastify', hono: 'Hono (@hono/node-server)' };
 const VARIANTS = ['bare', 'controller', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
 const SETTINGS = {
-  full: { rounds: 3, warmupSeconds: 1, seconds: 5, connections: 16 },
+  full: { rounds: 5, warmupSeconds: 1, seconds: 5, connections: 16 },
   quick: { rounds: 1, warmupSeconds: 1, seconds: 2, connections: 16 },
 };
 const HEADERS = { 'ctxkit-timeout-ms': '5000' };
 
-/** Forks a script with `node`; resolves with the child and the port it printed. */
-function start(script, args, node) {
-  const child = fork(join(HERE, 'e2e', script), args, { execPath: node, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/**
+ * Where processes run: with taskset (util-linux) and two cores or more, each
+ * server alone on core 1, and autocannon (this process) with the upstream on
+ * core 0, so that what a request costs the server is not blurred by the
+ * scheduler moving the three between cores. `pin(cpus, pid)` sets a process's
+ * cores; undefined when pinning is not available.
+ */
+const PINNING = (() => {
+  if (os.availableParallelism() < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const all = `0-${os.availableParallelism() - 1}`;
+  return { all, pin: (cpus, pid = process.pid) => execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' }) };
+})();
+
+/** Forks a script with `node` (pinned to `cpus` when pinning is available); resolves with the child and the port it printed. */
+function start(script, args, node, cpus) {
+  const pinned = PINNING !== undefined && cpus !== undefined;
+  const child = fork(join(HERE, 'e2e', script), args, {
+    execPath: pinned ? 'taskset' : node,
+    execArgv: pinned ? ['-c', cpus, node] : [],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -81,12 +105,34 @@ async function load(port, seconds, connections) {
   return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-/** Measures one server once: warm-up load, then the measured load with the heap counted. */
+/**
+ * Waits until the timers a load left in a server have fired and the process
+ * is idle (under 5 % of a core over 250 ms; at most 15 s more), so that work
+ * left behind is not billed to the variant measured next: the native
+ * variants' `AbortSignal.timeout` timers, one per request, cannot be cleared
+ * and fire up to 5 s after their load has ended.
+ */
+async function settle(server) {
+  const { timersLeftMs } = await ask(server.child, 'cpu');
+  await new Promise((resolve) => setTimeout(resolve, timersLeftMs + 50));
+  const until = Date.now() + 15_000;
+  let before = await ask(server.child, 'cpu');
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const after = await ask(server.child, 'cpu');
+    const usedMs = (after.user + after.system - before.user - before.system) / 1000;
+    if (usedMs < 250 * 0.05) return;
+    before = after;
+  }
+}
+
+/** Measures one server once: warm-up load, then the measured load with the heap counted; then lets it settle. */
 async function measureOnce(server, settings) {
   await load(server.port, settings.warmupSeconds, settings.connections);
   await ask(server.child, 'begin');
   const figures = await load(server.port, settings.seconds, settings.connections);
   const heap = await ask(server.child, 'end');
+  await settle(server);
   return { ...figures, heapPerRequest: heap.allocated / heap.requests };
 }
 
@@ -94,7 +140,7 @@ async function measureOnce(server, settings) {
 async function measureFramework(framework, upstreamPort, settings, node) {
   const servers = {};
   try {
-    for (const variant of VARIANTS) servers[variant] = await start('server.mjs', [framework, variant, String(upstreamPort)], node);
+    for (const variant of VARIANTS) servers[variant] = await start('server.mjs', [framework, variant, String(upstreamPort)], node, '1');
     const rounds = Object.fromEntries(VARIANTS.map((v) => [v, []]));
     for (let round = 0; round < settings.rounds; round++) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
@@ -157,12 +203,17 @@ function cellsOf(row) {
  */
 export async function run({ quick = false, node = process.execPath, frameworks = Object.keys(FRAMEWORKS) } = {}) {
   const settings = quick ? SETTINGS.quick : SETTINGS.full;
-  const upstream = await start('upstream.mjs', [], node);
+  PINNING?.pin('0');
   const rows = [];
   try {
-    for (const framework of frameworks) rows.push(...rowsOf(framework, await measureFramework(framework, upstream.port, settings, node)));
+    const upstream = await start('upstream.mjs', [], node, '0');
+    try {
+      for (const framework of frameworks) rows.push(...rowsOf(framework, await measureFramework(framework, upstream.port, settings, node)));
+    } finally {
+      upstream.child.kill();
+    }
   } finally {
-    upstream.child.kill();
+    PINNING?.pin(PINNING.all);
   }
   return rows;
 }

@@ -24,8 +24,9 @@
  *   fetchWithContext to the upstream.
  *
  * It listens on 127.0.0.1, prints {"port"} on stdout, and over IPC answers
- * 'begin' (starts counting the JS heap bytes allocated, with v8.GCProfiler; replies 'begun')
- * and 'end' (replies { allocated, requests } since 'begin').
+ * 'begin' (starts counting the JS heap bytes allocated, with v8.GCProfiler; replies 'begun'),
+ * 'end' (replies { allocated, requests } since 'begin') and 'cpu' (replies process.cpuUsage()
+ * and timersLeftMs, the time until the native path's last timer fires).
  */
 import http from 'node:http';
 import v8 from 'node:v8';
@@ -39,6 +40,8 @@ const DEADLINE = { deadline: {} };
 const HOP = variant.endsWith('+hop');
 const VARIANTS = ['bare', 'controller', 'native', 'ctxkit-nosignal', 'ctxkit', 'bare+hop', 'native+hop', 'ctxkit+hop'];
 let requests = 0;
+/** When the last AbortSignal.timeout of the native path fires: they cannot be cleared, and fire after their load. */
+let timersUntil = 0;
 
 /** The deadline header read by hand, as a hand-written server does: a count of ms, or undefined. */
 function headerMs(value) {
@@ -56,6 +59,7 @@ async function nativePath(headers, res, work) {
   const ms = headerMs(headers[HEADER]);
   const deadlineAt = ms === undefined ? undefined : Date.now() + ms;
   const signal = ms === undefined ? controller.signal : AbortSignal.any([controller.signal, AbortSignal.timeout(ms)]);
+  if (ms !== undefined) timersUntil = Math.max(timersUntil, Date.now() + ms);
   try {
     return await work(signal, deadlineAt);
   } finally {
@@ -223,7 +227,9 @@ server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.ad
 let profiler;
 let start;
 process.on('message', (message) => {
-  if (message === 'begin') {
+  if (message === 'cpu') {
+    process.send({ ...process.cpuUsage(), timersLeftMs: Math.max(0, timersUntil - Date.now()) });
+  } else if (message === 'begin') {
     profiler = new v8.GCProfiler();
     profiler.start();
     start = { used: v8.getHeapStatistics().used_heap_size, requests };

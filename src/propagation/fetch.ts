@@ -69,15 +69,16 @@ const FN = 'fetchWithContext';
  *   rejects with cause(ctx) (DeadlineExceeded for the per-hop timeout), not
  *   with fetch's AbortError; if that happens while the body is being read,
  *   the body fails with the same cause.
- * - Otherwise it resolves with the response, whose body stays readable until
- *   it is finished with; the call's child context is released then.
+ * - Otherwise it resolves with fetch's response, whose body stays under ctx
+ *   (and `timeoutMs`) until it is finished with; the call lets go of ctx
+ *   then (see response-lease.ts).
  */
 export async function fetchWithContext(ctx: Context, input: string | URL | Request, init: ContextFetchInit = {}): Promise<Response> {
   checkContext(FN, 'ctx', ctx);
   const { margin, codecs, values } = checkOutgoingOptions(FN, init, DEFAULT_CODECS, 'init');
-  const { timeoutMs, marginMs, deadlineCodecs, values: _values, fetch: fetchOption, ...requestInit } = init;
-  const timeout = checkOptionalMs(FN, 'init.timeoutMs', timeoutMs);
-  const fetchImpl = checkFunction<FetchLike>(FN, 'init.fetch', fetchOption ?? globalThis.fetch);
+  const timeout = checkOptionalMs(FN, 'init.timeoutMs', init.timeoutMs);
+  const fetchImpl = checkFunction<FetchLike>(FN, 'init.fetch', init.fetch ?? globalThis.fetch);
+  const requestInit = fetchInit(init);
 
   const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined;
   const signal = requestInit.signal !== undefined ? requestInit.signal : request?.signal;
@@ -94,6 +95,11 @@ export async function fetchWithContext(ctx: Context, input: string | URL | Reque
     else scope.end(false);
     throw err;
   }
+}
+
+/** `init` without fetchWithContext's own options: what fetch is given, with the headers and signal replaced. */
+function fetchInit({ timeoutMs, marginMs, deadlineCodecs, values, fetch, ...requestInit }: ContextFetchInit): RequestInit {
+  return requestInit;
 }
 
 /**

@@ -28,13 +28,14 @@ export function readHeader(headers: HeadersLike, name: string): string | undefin
     return typeof v === 'string' ? v : undefined;
   }
   const lower = name.toLowerCase();
-  const values: string[] = [];
+  let joined: string | undefined;
   const record = headers as { readonly [name: string]: unknown };
-  for (const key of Object.keys(record)) {
-    if (key.length !== lower.length || key.toLowerCase() !== lower) continue;
+  for (const key in record) {
+    if (key.length !== lower.length || !Object.hasOwn(record, key) || key.toLowerCase() !== lower) continue;
     const v = record[key];
-    if (typeof v === 'string') values.push(v);
-    else if (Array.isArray(v)) for (const item of v) if (typeof item === 'string') values.push(item);
+    for (const item of Array.isArray(v) ? (v as unknown[]) : [v]) {
+      if (typeof item === 'string') joined = joined === undefined ? item : `${joined}, ${item}`;
+    }
   }
-  return values.length === 0 ? undefined : values.join(', ');
+  return joined;
 }

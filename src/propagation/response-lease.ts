@@ -43,10 +43,14 @@ class Lease {
   private _holders = 0;
   constructor(readonly owner: LeaseOwner) {}
 
-  /** A hold on this lease for `response`, given back when it is finished with or collected. */
-  holdFor(response: Response): Hold {
+  /**
+   * A hold on this lease for `response`, given back when it is finished with
+   * or collected; giving it back also gives back `inner`, the hold of a lease
+   * the response had already (fetch was itself a fetchWithContext).
+   */
+  holdFor(response: Response, inner: Hold | undefined): Hold {
     this._holders++;
-    const hold = new Hold(this);
+    const hold = new Hold(this, inner);
     abandoned.register(response, hold, hold);
     return hold;
   }
@@ -61,7 +65,10 @@ class Lease {
 class Hold {
   /** Set to undefined once given back. */
   private _lease: Lease | undefined;
-  constructor(lease: Lease) {
+  constructor(
+    lease: Lease,
+    private readonly _inner: Hold | undefined,
+  ) {
     this._lease = lease;
   }
 
@@ -76,6 +83,7 @@ class Hold {
     this._lease = undefined;
     abandoned.unregister(this);
     lease.drop(abandon);
+    this._inner?.release(abandon);
   }
 }
 
@@ -122,9 +130,10 @@ export function leaseResponse(response: Response, owner: LeaseOwner): Response {
 
 /** Gives `response` a hold on `lease` and the leased prototype of its class. */
 function attach(response: Response, lease: Lease): void {
-  const base = Object.getPrototypeOf(response) as Response;
+  const earlier = (response as Partial<Leased>)[LEASED];
+  const base = earlier?.base ?? (Object.getPrototypeOf(response) as Response);
   // A plain store (a symbol key: no string-keyed enumeration sees it) costs a tenth of defineProperty.
-  (response as Leased)[LEASED] = { lease, hold: lease.holdFor(response), base };
+  (response as Leased)[LEASED] = { lease, hold: lease.holdFor(response, earlier?.hold), base, stream: earlier?.stream };
   Object.setPrototypeOf(response, leasedPrototype(base));
 }
 

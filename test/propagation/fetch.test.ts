@@ -375,6 +375,18 @@ describe('fetchWithContext: the response body outlives the call', () => {
     expect(pendingDeadlines()).toBe(pending);
   });
 
+  test('a fetch that is itself a fetchWithContext: both calls hold the body, and both let go once it is read', async () => {
+    const rec = recordingFetch();
+    const [outer, cancelOuter] = withCancel(background());
+    const [inner, cancelInner] = withCancel(background());
+    const innerFetch: FetchLike = (input, init) => fetchWithContext(inner, input, { ...init, fetch: rec.fetch });
+    const res = await fetchWithContext(outer, `${server.url}/slow-body`, { fetch: innerFetch });
+    expect(res).toBeInstanceOf(Response);
+    expect(await res.text()).toBe('first,second,third');
+    expect(await stillTied(cancelOuter, rec.signals[0])).toBe(false);
+    expect(await stillTied(cancelInner, rec.signals[0])).toBe(false);
+  });
+
   test('a clone is read to the end under the call: ending the context fails it with cause(ctx)', async () => {
     const [ctx, cancel] = withCancelCause(background());
     const res = await fetchWithContext(ctx, `${server.url}/stall-body`);
