@@ -191,11 +191,16 @@ function failure(state: LeaseState, error: unknown): unknown {
   return ctx.err() === undefined ? error : cause(ctx);
 }
 
+/** The body fetch gave `response` (a tee's branch once it has been cloned), read through its class's own getter. */
+function realBody(response: Leased, state: LeaseState): ReadableStream<Uint8Array> {
+  return Reflect.get(state.base, 'body', response) as ReadableStream<Uint8Array>;
+}
+
 /** The `body` getter of a leased response: a watching stream over the real body, made once. */
 function leasedBodyOf(this: Leased): ReadableStream<Uint8Array> | null {
   const state = this[LEASED];
   if (state.stream !== undefined) return state.stream;
-  const source = Reflect.get(state.base, 'body', this) as ReadableStream<Uint8Array>;
+  const source = realBody(this, state);
   // Finished with already (read by a method, or used): nothing left to watch.
   if (state.hold.released || source.locked) return source;
   return (state.stream = watchingStream(this, state));
@@ -205,7 +210,7 @@ function leasedBodyOf(this: Leased): ReadableStream<Uint8Array> | null {
 function cloneLeased(this: Leased): Response {
   const state = this[LEASED];
   if (state.stream?.locked) throw new TypeError('Response.clone: the body is locked');
-  const copy = (Reflect.get(state.base, 'clone', this) as () => Response).call(this);
+  const copy = state.base.clone.call(this);
   if (!state.hold.released) attach(copy, state.lease);
   return copy;
 }
@@ -216,14 +221,13 @@ function cloneLeased(this: Leased): Response {
  * caused by the call's context ending is reported as that context's cause.
  */
 function watchingStream(response: Leased, state: LeaseState): ReadableStream<Uint8Array> {
-  const source = (): ReadableStream<Uint8Array> => Reflect.get(state.base, 'body', response) as ReadableStream<Uint8Array>;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         let chunk;
         try {
-          chunk = await (reader ??= source().getReader()).read();
+          chunk = await (reader ??= realBody(response, state).getReader()).read();
         } catch (e) {
           const err = failure(state, e);
           state.hold.release();
@@ -240,7 +244,7 @@ function watchingStream(response: Leased, state: LeaseState): ReadableStream<Uin
       cancel(reason) {
         // Given back at once: cancelling a clone's branch waits for the other branch.
         state.hold.release();
-        return (reader ?? source()).cancel(reason);
+        return (reader ?? realBody(response, state)).cancel(reason);
       },
     },
     { highWaterMark: 0 },

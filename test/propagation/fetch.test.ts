@@ -336,6 +336,13 @@ describe('fetchWithContext: the response body outlives the call', () => {
     expect(rec.signals[0].aborted).toBe(false); // a finished call's signal is left alone
   });
 
+  test('a call whose body is unread is still tied: stillTied sees its context end it', async () => {
+    const rec = recordingFetch();
+    const [ctx, cancel] = withCancel(background());
+    await fetchWithContext(ctx, `${server.url}/stall-body`, { fetch: rec.fetch });
+    expect(await stillTied(cancel, rec.signals[0])).toBe(true);
+  });
+
   test('read chunk by chunk with a reader', async () => {
     const rec = recordingFetch();
     const [ctx, cancel] = withCancel(background());
