@@ -55,6 +55,8 @@ export type ContextFetch = (ctx: Context, input: string | URL | Request, init?: 
 
 const DEFAULT_CODECS: readonly DeadlineCodec[] = [ctxkitTimeoutCodec];
 const FN = 'fetchWithContext';
+/** The init of a call given none: nothing to strip, so no copy is made. */
+const NO_INIT: ContextFetchInit = Object.freeze({});
 
 /**
  * fetchWithContext calls fetch for ctx. The request carries ctx's remaining
@@ -73,12 +75,12 @@ const FN = 'fetchWithContext';
  *   (and `timeoutMs`) until it is finished with; the call lets go of ctx
  *   then (see response-lease.ts).
  */
-export async function fetchWithContext(ctx: Context, input: string | URL | Request, init: ContextFetchInit = {}): Promise<Response> {
+export async function fetchWithContext(ctx: Context, input: string | URL | Request, init: ContextFetchInit = NO_INIT): Promise<Response> {
   checkContext(FN, 'ctx', ctx);
   const { margin, codecs, values } = checkOutgoingOptions(FN, init, DEFAULT_CODECS, 'init');
   const timeout = checkOptionalMs(FN, 'init.timeoutMs', init.timeoutMs);
   const fetchImpl = checkFunction<FetchLike>(FN, 'init.fetch', init.fetch ?? globalThis.fetch);
-  const requestInit = fetchInit(init);
+  const requestInit = init === NO_INIT ? NO_INIT : fetchInit(init);
 
   const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined;
   const signal = requestInit.signal !== undefined ? requestInit.signal : request?.signal;

@@ -33,8 +33,9 @@ export function readHeader(headers: HeadersLike, name: string): string | undefin
   for (const key in record) {
     if (key.length !== lower.length || !Object.hasOwn(record, key) || key.toLowerCase() !== lower) continue;
     const v = record[key];
-    for (const item of Array.isArray(v) ? (v as unknown[]) : [v]) {
-      if (typeof item === 'string') joined = joined === undefined ? item : `${joined}, ${item}`;
+    if (typeof v === 'string') joined = joined === undefined ? v : `${joined}, ${v}`;
+    else if (Array.isArray(v)) {
+      for (const item of v as unknown[]) if (typeof item === 'string') joined = joined === undefined ? item : `${joined}, ${item}`;
     }
   }
   return joined;

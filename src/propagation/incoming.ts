@@ -63,6 +63,8 @@ export interface IncomingDeadline {
 
 const DEFAULT_CODECS: readonly DeadlineCodec[] = [ctxkitTimeoutCodec];
 const FN = 'incomingDeadline';
+/** `ignored` when nothing was: one shared array, not one per request. */
+const NONE_IGNORED: readonly string[] = Object.freeze([]);
 
 /**
  * incomingDeadline returns a child of parent whose deadline is the earliest of
@@ -87,7 +89,7 @@ export function incomingDeadline(parent: Context, headers: HeadersLike, options:
   const trusted = typeof trust === 'boolean' ? trust : trust(headers) === true;
   let header: string | undefined;
   let requestedMs: number | undefined;
-  const ignored: string[] = [];
+  let ignored: string[] | undefined;
   if (trusted) {
     for (const codec of codecs) {
       const value = readHeader(headers, codec.header);
@@ -96,7 +98,7 @@ export function incomingDeadline(parent: Context, headers: HeadersLike, options:
       // A custom codec's answer is checked too: only a duration counts.
       if (typeof ms !== 'number' || !(ms >= 0 && ms < Infinity)) {
         if (policy === 'reject') throw new MalformedDeadlineError(codec.header, value);
-        ignored.push(codec.header);
+        (ignored ??= []).push(codec.header);
       } else if (requestedMs === undefined || ms < requestedMs) {
         header = codec.header;
         requestedMs = ms;
@@ -106,5 +108,5 @@ export function incomingDeadline(parent: Context, headers: HeadersLike, options:
   const clamped = requestedMs !== undefined && max !== undefined && requestedMs > max;
   const timeoutMs = requestedMs === undefined || clamped ? max : requestedMs;
   const [ctx, cancel] = timeoutMs === undefined ? withCancel(parent) : withTimeout(parent, timeoutMs);
-  return { ctx, cancel, trusted, header, requestedMs, timeoutMs, clamped, ignored };
+  return { ctx, cancel, trusted, header, requestedMs, timeoutMs, clamped, ignored: ignored ?? NONE_IGNORED };
 }
