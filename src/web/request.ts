@@ -148,12 +148,14 @@ export function finishRequest(request: Request, response: Response): Response {
   const entry = isRequest(request) ? entries.get(request) : undefined;
   if (entry === undefined || entry.nodeDelivery || entry.pair[0].err() !== undefined) return response;
   const end = entry.pair[1];
-  if (response.body === null || !isStreamed(response.headers)) {
+  const headers = response.headers;
+  if (typeof headers?.get !== 'function') fail('finishRequest', 'response', 'a Fetch-API Response', response);
+  if (response.body === null || !isStreamed(headers)) {
     end(ResponseFinished);
     return response;
   }
   const body = watchBody(response.body, end, entry.disconnected);
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -212,7 +214,12 @@ function isRequest(x: unknown): x is Request {
   return typeof x === 'object' && x !== null && typeof (x as Request).url === 'string' && typeof (x as Request).headers?.get === 'function';
 }
 
-/** Whether `x` looks like a Fetch-API Response. */
+/**
+ * Whether `x` looks like a Fetch-API Response, without calling its `headers`
+ * getter: @hono/node-server's own Response builds a Headers on that call,
+ * which a response the Node response delivers never needs (finishRequest
+ * checks the headers where it reads them).
+ */
 function isResponse(x: unknown): x is Response {
-  return typeof x === 'object' && x !== null && typeof (x as Response).status === 'number' && typeof (x as Response).headers?.get === 'function';
+  return typeof x === 'object' && x !== null && typeof (x as Response).status === 'number' && 'headers' in x;
 }
