@@ -25,9 +25,9 @@
  * `AbortSignal.timeout` timers, which cannot be cleared, fire during it as
  * fast as new ones are made, as on a server that is always busy (with a
  * warm-up shorter than the budget, most of them would fire after the measured
- * load and their cost would be billed to nobody); the figures are medians over rounds, and the
- * comparisons (adapter cost against bare, ctxkit+hop against native+hop) are
- * medians of the per-round ratios. Heap per request is the JS heap the server
+ * load and their cost would be billed to nobody). The figures are medians over
+ * rounds, and the comparisons (adapter cost against bare, ctxkit+hop against
+ * native+hop) are medians of the per-round ratios. Heap per request is the JS heap the server
  * allocated during the measured load (what the heap grew by plus what each
  * collection freed, from v8.GCProfiler) divided by the requests it served.
  *

@@ -61,7 +61,7 @@ async function nativePath(headers, res, work) {
   const ms = headerMs(headers[HEADER]);
   const deadlineAt = ms === undefined ? undefined : Date.now() + ms;
   const signal = ms === undefined ? controller.signal : AbortSignal.any([controller.signal, AbortSignal.timeout(ms)]);
-  if (ms !== undefined) timersUntil = Math.max(timersUntil, Date.now() + ms);
+  if (deadlineAt !== undefined) timersUntil = Math.max(timersUntil, deadlineAt);
   try {
     return await work(signal, deadlineAt);
   } finally {

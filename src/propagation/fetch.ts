@@ -99,7 +99,7 @@ export async function fetchWithContext(ctx: Context, input: string | URL | Reque
   }
 }
 
-/** `init` without fetchWithContext's own options: what fetch is given, with the headers and signal replaced. */
+/** `init` without fetchWithContext's own options: the RequestInit fetch is given (its headers and signal then replaced). */
 function fetchInit({ timeoutMs, marginMs, deadlineCodecs, values, fetch, ...requestInit }: ContextFetchInit): RequestInit {
   return requestInit;
 }

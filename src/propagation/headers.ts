@@ -33,10 +33,13 @@ export function readHeader(headers: HeadersLike, name: string): string | undefin
   for (const key in record) {
     if (key.length !== lower.length || !Object.hasOwn(record, key) || key.toLowerCase() !== lower) continue;
     const v = record[key];
-    if (typeof v === 'string') joined = joined === undefined ? v : `${joined}, ${v}`;
-    else if (Array.isArray(v)) {
-      for (const item of v as unknown[]) if (typeof item === 'string') joined = joined === undefined ? item : `${joined}, ${item}`;
-    }
+    if (typeof v === 'string') joined = joinValue(joined, v);
+    else if (Array.isArray(v)) for (const item of v as unknown[]) if (typeof item === 'string') joined = joinValue(joined, item);
   }
   return joined;
+}
+
+/** `value` after the values read so far, if any, as a repeated header joins them. */
+function joinValue(joined: string | undefined, value: string): string {
+  return joined === undefined ? value : `${joined}, ${value}`;
 }
