@@ -453,8 +453,14 @@ function attach(n: CancelNode): void {
 
 /** Adds a child or link to a live, attached-or-attaching owner. */
 function addChild(owner: CancelNode, child: Child): void {
-  let list = owner._children;
-  if (list === undefined) owner._children = list = [];
+  const list = owner._children;
+  if (list === undefined) {
+    // Made holding its first child: an empty list grown by push costs a
+    // second allocation, paid again each time a one-child list empties.
+    child._slot = 0;
+    owner._children = [child];
+    return;
+  }
   child._slot = list.length;
   list.push(child);
 }

@@ -3,7 +3,7 @@
  */
 import { do_not_optimize } from 'mitata';
 import { background, withCancel, withTimeout } from 'ctxkit';
-import { CANCELED, ListenerChild, ListenerTimeoutChild, abortedSignal, anyChild, anyTimeoutChild } from '../lib/native.mjs';
+import { CANCELED, ListedChild, ListenerChild, ListenerTimeoutChild, abortedSignal, anyChild, anyTimeoutChild, listParent } from '../lib/native.mjs';
 import { cancelledParent, longLivedParent, longLivedSignal } from './common.mjs';
 
 const MINUTE = 60_000;
@@ -192,7 +192,8 @@ const cancelledParentChild = {
  * driver: a context, its signal read, then cancelled; against the least native
  * code can do, one AbortController, its signal read, abort(reason). The goal
  * (≤ 1.1× the bare controller) is judged on the child of a long-lived parent,
- * a request's shape; the child of background() is shown beside it.
+ * a request's shape; the child of background() is shown beside it. The
+ * controller held in a parent's list is the floor of any context tree.
  */
 const signalCancel = {
   id: 'signal-cancel',
@@ -230,6 +231,18 @@ const signalCancel = {
           const controller = new AbortController();
           do_not_optimize(controller.signal);
           controller.abort(CANCELED);
+        };
+      },
+    },
+    {
+      name: 'AbortController in a parent list',
+      side: 'native',
+      make() {
+        const parent = listParent();
+        return () => {
+          const child = new ListedChild(parent);
+          do_not_optimize(child.signal);
+          child.cancel();
         };
       },
     },
