@@ -135,6 +135,21 @@ export function listParent() {
 }
 
 /**
+ * A ListedChild handed out as API.md's withCancel hands out every context: a
+ * `[child, cancel]` pair, cancel bound to the child, pair and function both
+ * Disposable. The least any implementation of the API can do for the signal
+ * path.
+ */
+export function listedPair(parent) {
+  const child = new ListedChild(parent);
+  const cancel = child.cancel.bind(child);
+  cancel[Symbol.dispose] = cancel;
+  const pair = [child, cancel];
+  pair[Symbol.dispose] = cancel;
+  return pair;
+}
+
+/**
  * A parent-pointer walk over plain `{ parent, key, value }` objects: the least a
  * value lookup can do, the baseline for ctx.value().
  */

@@ -3,7 +3,7 @@
  */
 import { do_not_optimize } from 'mitata';
 import { background, withCancel, withTimeout } from 'ctxkit';
-import { CANCELED, ListedChild, ListenerChild, ListenerTimeoutChild, abortedSignal, anyChild, anyTimeoutChild, listParent } from '../lib/native.mjs';
+import { CANCELED, ListedChild, ListenerChild, ListenerTimeoutChild, abortedSignal, anyChild, anyTimeoutChild, listParent, listedPair } from '../lib/native.mjs';
 import { cancelledParent, longLivedParent, longLivedSignal } from './common.mjs';
 
 const MINUTE = 60_000;
@@ -193,7 +193,8 @@ const cancelledParentChild = {
  * code can do, one AbortController, its signal read, abort(reason). The goal
  * (≤ 1.1× the bare controller) is judged on the child of a long-lived parent,
  * a request's shape; the child of background() is shown beside it. The
- * controller held in a parent's list is the floor of any context tree.
+ * controller held in a parent's list is the floor of any context tree; handed
+ * out as a [ctx, cancel] pair, the floor of any implementation of the API.
  */
 const signalCancel = {
   id: 'signal-cancel',
@@ -243,6 +244,18 @@ const signalCancel = {
           const child = new ListedChild(parent);
           do_not_optimize(child.signal);
           child.cancel();
+        };
+      },
+    },
+    {
+      name: 'the same as a [ctx, cancel] pair',
+      side: 'native',
+      make() {
+        const parent = listParent();
+        return () => {
+          const [child, cancel] = listedPair(parent);
+          do_not_optimize(child.signal);
+          cancel();
         };
       },
     },
