@@ -46,7 +46,7 @@ import { MEMORY_WORKLOADS } from './workloads/memory.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 /** Optional modules: bench/<name>.mjs exporting `async function run()` that returns rows. */
-const EXTRA_MODULES = ['worker', 'servers', 'e2e-servers', 'request-alloc', 'db', 'group', 'gc', 'rpc'];
+const EXTRA_MODULES = ['worker', 'servers', 'e2e-servers', 'request-alloc', 'signal-floors', 'db', 'group', 'gc', 'rpc'];
 /** The supported Node lines, and the one whose figures head the report (the current LTS). */
 const NODE_LINES = ['20', '22', '24', '26'];
 const HEADLINE_LINE = '24';
