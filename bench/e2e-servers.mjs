@@ -40,13 +40,13 @@
  * script; `npm run bench` passes its headline line's). It prints markdown
  * tables; `run()` returns the rows for bench/run.mjs.
  */
-import { execFileSync, fork } from 'node:child_process';
-import os from 'node:os';
+import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { presentRuntimes } from '../scripts/runtimes.mjs';
 import { markdownTable } from './lib/format.mjs';
+import { PINNING } from './lib/pinning.mjs';
 import { median } from './lib/stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -61,23 +61,12 @@ const BUDGET_MS = 2000;
 const HEADERS = { 'ctxkit-timeout-ms': String(BUDGET_MS) };
 for (const s of Object.values(SETTINGS)) if (s.warmupSeconds * 1000 <= BUDGET_MS) throw new Error('the warm-up must outlast the budget');
 
-/**
- * Where processes run: with taskset (util-linux) and two cores or more, each
- * server alone on core 1, and autocannon (this process) with the upstream on
- * core 0, so that what a request costs the server is not blurred by the
- * scheduler moving the three between cores. `pin(cpus, pid)` sets a process's
- * cores; undefined when pinning is not available.
+/*
+ * Where processes run (PINNING, bench/lib/pinning.mjs): each server alone on
+ * core 1, and autocannon (this process) with the upstream on core 0, so that
+ * what a request costs the server is not blurred by the scheduler moving the
+ * three between cores.
  */
-const PINNING = (() => {
-  if (os.availableParallelism() < 2) return undefined;
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  const all = `0-${os.availableParallelism() - 1}`;
-  return { all, pin: (cpus, pid = process.pid) => execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' }) };
-})();
 
 /** Forks a script with `node` (pinned to `cpus` when pinning is available); resolves with the child and the port it printed. */
 function start(script, args, node, cpus) {

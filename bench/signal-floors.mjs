@@ -1,109 +1,66 @@
 /**
  * The signal path against its floors, in a loop harness steadier than mitata
- * for rows this allocation-heavy: each round runs every variant 100,000 times
- * in turn, and each variant's figure is the median over rounds of its time ÷
- * the bare AbortController's in the same round (the first rounds warm up).
+ * for rows this allocation-heavy: the variants of the `signal-cancel` workload
+ * (bench/workloads/cancel.mjs: ctxkit, the bare AbortController, the
+ * controller in a parent list, the same as a [ctx, cancel] pair), each run
+ * 100,000 times in turn per round; each figure is the median over rounds of
+ * the variant's time ÷ the bare AbortController's in the same round (the
+ * first rounds warm up).
  *
- *   ctxkit            withCancel(long-lived parent) + read signal + cancel()
- *   AbortController   new AbortController() + read signal + abort(reason)
- *   parent list       the controller plus an entry in a parent's list, taken
- *                     out on cancel: the least any tree of contexts can do
- *   API pair          that, handed out as a Disposable [ctx, cancel] pair with
- *                     a bound cancel function: the least any implementation of
- *                     API.md's withCancel can do
- *
- * Each Node line runs in a process of its own, on core 1 when taskset
- * (util-linux) is there and the machine has two cores or more.
+ * Each Node line runs in a process of its own, on core 1 when it can be pinned
+ * (bench/lib/pinning.mjs).
  *
  *   npm run build && node bench/signal-floors.mjs [--node=24]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { presentRuntimes } from '../scripts/runtimes.mjs';
+import { PINNING } from './lib/pinning.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const CALLS = 100_000;
 const ROUNDS = 40;
 const WARMUP_ROUNDS = 5;
+const BASE = 'AbortController';
+const API_FLOOR = 'the same as a [ctx, cancel] pair';
 
 /** In the child: each variant's median time and median per-round ratio to the bare controller. */
 async function measure() {
-  const { background, withCancel } = await import('ctxkit');
-  const { CANCELED, ListedChild, listParent, listedPair } = await import('./lib/native.mjs');
-  const [parent] = withCancel(background());
-  void parent.signal;
-  const listed = listParent();
-  const paired = listParent();
-  let sink;
-  const variants = {
-    ctxkit() {
-      const [ctx, cancel] = withCancel(parent);
-      sink = ctx.signal;
-      cancel();
-    },
-    AbortController() {
-      const controller = new AbortController();
-      sink = controller.signal;
-      controller.abort(CANCELED);
-    },
-    'parent list'() {
-      const child = new ListedChild(listed);
-      sink = child.signal;
-      child.cancel();
-    },
-    'API pair'() {
-      const [child, cancel] = listedPair(paired);
-      sink = child.signal;
-      cancel();
-    },
-  };
-  const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  const { default: workloads } = await import('./workloads/cancel.mjs');
+  const variants = workloads.find((w) => w.id === 'signal-cancel').variants();
+  const calls = variants.map((v) => v.make());
+  const times = variants.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, once] of Object.entries(variants)) {
+    for (const [i, once] of calls.entries()) {
       const started = process.hrtime.bigint();
-      for (let i = 0; i < CALLS; i++) once();
-      times[name].push(Number(process.hrtime.bigint() - started) / CALLS);
+      for (let c = 0; c < CALLS; c++) once();
+      times[i].push(Number(process.hrtime.bigint() - started) / CALLS);
     }
   }
-  void sink;
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-  const measured = (name) => times[name].slice(WARMUP_ROUNDS);
-  const base = measured('AbortController');
+  const measured = (name) => times[variants.findIndex((v) => v.name === name)].slice(WARMUP_ROUNDS);
   const ratioTo = (name, against) => median(measured(name).map((t, i) => t / against[i]));
   return {
     node: process.version,
-    variants: Object.keys(variants).map((name) => ({ name, ns: median(measured(name)), ratio: ratioTo(name, base) })),
-    overPair: ratioTo('ctxkit', measured('API pair')),
+    variants: variants.map(({ name }) => ({ name, ns: median(measured(name)), ratio: ratioTo(name, measured(BASE)) })),
+    overApiFloor: ratioTo('ctxkit', measured(API_FLOOR)),
   };
 }
 
-/** Whether child processes can be pinned to core 1. */
-function canPin() {
-  if (os.availableParallelism() < 2) return false;
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function child(node, pin) {
-  const [command, args] = pin ? ['taskset', ['-c', '1', node, SELF, '--child']] : [node, [SELF, '--child']];
+function child(node) {
+  const [command, args] = PINNING ? ['taskset', ['-c', '1', node, SELF, '--child']] : [node, [SELF, '--child']];
   const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`signal-floors on ${node} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-/** Runs on `nodes` (default: every Node line present); returns rows for bench/run.mjs. */
+/** Runs on `nodes` (default: every Node line present, whatever line the bench headlines); returns rows for bench/run.mjs. */
 export async function run({ nodes = Object.entries(presentRuntimes()).filter(([name]) => name.startsWith('node')).map(([, bin]) => bin) } = {}) {
-  const pin = canPin();
   return nodes.map((node) => {
-    const r = child(node, pin);
+    const r = child(node);
     const cells = { node: r.node };
-    for (const v of r.variants) cells[v.name] = `${Math.round(v.ns)} ns (${v.ratio.toFixed(2)}×)`;
-    cells['ctxkit ÷ API pair'] = `${r.overPair.toFixed(2)}×`;
+    for (const v of r.variants) cells[v.name] = v.name === BASE ? `${Math.round(v.ns)} ns` : `${Math.round(v.ns)} ns (${v.ratio.toFixed(2)}×)`;
+    cells['ctxkit ÷ pair'] = `${r.overApiFloor.toFixed(2)}×`;
     return { name: r.node, cells };
   });
 }
@@ -111,9 +68,12 @@ export async function run({ nodes = Object.entries(presentRuntimes()).filter(([n
 if (process.argv[2] === '--child') {
   console.log(JSON.stringify(await measure()));
 } else if (process.argv[1] === SELF) {
-  const line = process.argv.find((a) => a.startsWith('--node='))?.slice('--node='.length);
-  const nodes = line?.split(',').map((l) => presentRuntimes()[`node${l}`] ?? (process.versions.node.startsWith(`${l}.`) ? process.execPath : undefined));
-  if (nodes?.includes(undefined)) throw new Error(`--node=${line}: a line has no binary (node scripts/runtimes.mjs install)`);
+  const lines = process.argv.find((a) => a.startsWith('--node='))?.slice('--node='.length).split(',');
+  const nodes = lines?.map((line) => {
+    const bin = presentRuntimes()[`node${line}`];
+    if (bin === undefined) throw new Error(`Node ${line}: no binary (node scripts/runtimes.mjs install)`);
+    return bin;
+  });
   const { markdownTable } = await import('./lib/format.mjs');
   const rows = await run(nodes === undefined ? {} : { nodes });
   const columns = Object.keys(rows[0].cells);
